@@ -1,23 +1,25 @@
-using IotDashboard.App.Components;
+using IotDashboard.App;
+using IotDashboard.Core;
+using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
-
-// Add services to the container.
-builder.Services.AddRazorComponents()
-    .AddInteractiveServerComponents();
-
-var app = builder.Build();
-
-// Configure the HTTP request pipeline.
-if (!app.Environment.IsDevelopment())
+builder.Configuration.UseRepositoryAppSettings(builder.Environment);
+try
 {
-    app.UseExceptionHandler("/Error", createScopeForErrors: true);
+    builder.AddIotDashboardCore();
+    builder.AddIotDashboardUi();
+
+    var app = builder.Build();
+    app.UseIotDashboardUi();
+    await app.RunAsync();
+    return 0;
 }
-app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
-app.UseAntiforgery();
+catch (Exception ex) when (ex is InvalidConfigurationException or OptionsValidationException)
+{
+    // One clear line naming the key and what is allowed, instead of a stack trace.
+    await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}");
+    return 1;
+}
 
-app.MapStaticAssets();
-app.MapRazorComponents<App>()
-    .AddInteractiveServerRenderMode();
-
-app.Run();
+/// <summary>The entry point, visible to the tests' WebApplicationFactory.</summary>
+public partial class Program;

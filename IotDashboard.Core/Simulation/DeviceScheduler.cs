@@ -156,7 +156,7 @@ public sealed partial class DeviceScheduler(
             {
                 // Reschedule so that a shorter interval does not wait out the old, longer one.
                 var now = timeProvider.GetUtcNow();
-                var due = runtime.LastTick is { } last ? Max(last + interval, now) : now + Phase(runtime.Definition);
+                var due = runtime.LastTick is { } last ? Max(last + interval, now) : FirstDue(runtime.Definition);
                 runtime.Generation++;
                 _queue.Enqueue(new Entry(runtime, runtime.Generation), Key(runtime, due));
             }
@@ -349,8 +349,24 @@ public sealed partial class DeviceScheduler(
         runtime.Running = true;
         runtime.LastTick = null;
         runtime.Generation++;
-        var due = timeProvider.GetUtcNow() + Phase(runtime.Definition);
-        _queue.Enqueue(new Entry(runtime, runtime.Generation), Key(runtime, due));
+        _queue.Enqueue(new Entry(runtime, runtime.Generation), Key(runtime, FirstDue(runtime.Definition)));
+    }
+
+    /// <summary>
+    /// The first tick after now on the device's grid: multiples of its interval shifted by its phase, the same
+    /// instants whenever it is started, and shared by the devices of one site.
+    /// </summary>
+    private DateTimeOffset FirstDue(DeviceDefinition definition)
+    {
+        var now = timeProvider.GetUtcNow().UtcTicks;
+        var interval = definition.Interval.Ticks;
+        var due = now / interval * interval + Phase(definition).Ticks % interval;
+        if (due <= now)
+        {
+            due += interval;
+        }
+
+        return new DateTimeOffset(due, TimeSpan.Zero);
     }
 
     private static void StopLocked(Runtime runtime)
@@ -385,8 +401,8 @@ public sealed partial class DeviceScheduler(
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// An offset in (0, interval], so that a thousand devices created together do not tick together. Devices of
-    /// one site share it, so its meter reads the balance of the same tick its PV and heat pump just produced.
+    /// An offset within the interval, so that a thousand devices created together do not tick together. Devices
+    /// of one site share it, so its meter reads the balance of the same tick its PV and heat pump just produced.
     /// </summary>
     private static TimeSpan Phase(DeviceDefinition definition)
     {

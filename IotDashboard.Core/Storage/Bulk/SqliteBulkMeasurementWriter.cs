@@ -10,6 +10,7 @@ internal sealed class SqliteBulkMeasurementWriter(string connectionString, Devic
     {
         await using var connection = new SqliteConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
+        SqlitePragmas.Apply(connection);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
 
         await using var command = connection.CreateCommand();
