@@ -154,9 +154,9 @@ public sealed partial class DeviceScheduler(
             runtime.Definition = runtime.Definition with { Interval = interval, Parameters = parameters, Name = name ?? runtime.Definition.Name };
             if (changedInterval && runtime.Running)
             {
-                // Reschedule so that a shorter interval does not wait out the old, longer one.
+                // Reschedule on the new grid from the last tick, so a shorter interval does not wait out the old one.
                 var now = timeProvider.GetUtcNow();
-                var due = runtime.LastTick is { } last ? Max(last + interval, now) : FirstDue(runtime.Definition);
+                var due = runtime.LastTick is { } last ? last + interval * ((now - last).Ticks / interval.Ticks + 1) : FirstDue(runtime.Definition);
                 runtime.Generation++;
                 _queue.Enqueue(new Entry(runtime, runtime.Generation), Key(runtime, due));
             }
@@ -412,8 +412,6 @@ public sealed partial class DeviceScheduler(
     }
 
     private static DueKey Key(Runtime runtime, DateTimeOffset due) => new(due.UtcTicks, runtime.Definition.Type.TickOrder, runtime.Definition.Id);
-
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     private static DeviceRuntimeInfo Info(Runtime r) =>
         new(r.Definition.Id, r.Running, r.ReadingsCount, r.LastTick, r.Definition.Interval, r.LastError);

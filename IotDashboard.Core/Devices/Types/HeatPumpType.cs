@@ -86,7 +86,7 @@ public sealed class HeatPumpType : IDeviceType
                 if (_compressorOn)
                 {
                     _bufferWh += (minimumPower * cop - demand) * hours;
-                    if (_bufferWh >= capacityWh && sinceSwitch >= _minimumRunOrPause)
+                    if (_bufferWh >= capacityWh && sinceSwitch >= _minimumRunOrPause && time >= _defrostUntil)
                     {
                         SwitchTo(false, time);
                     }

@@ -79,18 +79,20 @@ public sealed class MainGridType : IDeviceType
             Span<double> phasePower = stackalloc double[3];
             Span<double> phaseVoltage = stackalloc double[3];
             Span<double> phaseCurrent = stackalloc double[3];
-            double power = 0, current = 0, voltageSum = 0;
+            double power = 0, voltageSum = 0;
             for (var phase = 0; phase < 3; phase++)
             {
                 phasePower[phase] = household * _householdShare[phase] + (consumers - production) / 3;
                 phaseVoltage[phase] = site.GridVoltage(time, nominal, phase);
                 phaseCurrent[phase] = phasePower[phase] / (phaseVoltage[phase] * powerFactor);
                 power += phasePower[phase];
-                current += phaseCurrent[phase];
                 voltageSum += phaseVoltage[phase];
             }
 
+            // Headline voltage is the phase mean; headline current the equivalent total at that voltage (about the
+            // sum of the phase currents), so that P = U·I·pf holds for the meter as it does for each phase.
             var voltage = voltageSum / 3;
+            var current = power / (voltage * powerFactor);
             site.GridBalance = power;
             if (power >= 0)
             {
