@@ -27,6 +27,12 @@ public sealed class DeviceTypeRegistry
             throw new ArgumentException($"Device type '{type.Id}' must start its series with CommonSeries.", nameof(type));
         }
 
+        // Keys become JSON property names and SQL JSON paths: keep them plain identifiers.
+        if (type.Series.FirstOrDefault(s => !IsIdentifier(s.Key)) is { } bad)
+        {
+            throw new ArgumentException($"Series key '{bad.Key}' of '{type.Id}' must be lower-case letters, digits and underscores.", nameof(type));
+        }
+
         if (!_types.TryAdd(type.Id, type))
         {
             throw new ArgumentException($"Device type '{type.Id}' is registered twice.", nameof(type));
@@ -38,4 +44,7 @@ public sealed class DeviceTypeRegistry
         : throw new DeviceValidationException([$"Unknown device type '{id}'; allowed: {string.Join(", ", _types.Keys)}."]);
 
     public bool TryGet(string id, out IDeviceType type) => _types.TryGetValue(id, out type!);
+
+    private static bool IsIdentifier(string key) =>
+        key.Length is > 0 and <= 64 && char.IsAsciiLetterLower(key[0]) && key.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_');
 }
