@@ -1,5 +1,4 @@
 using IotDashboard.Core.Simulation;
-using IotDashboard.Core.Storage;
 
 namespace IotDashboard.Core.Settings;
 
@@ -25,7 +24,4 @@ public sealed record SimulationDefaults(int DefaultIntervalMs, bool ResumeOnStar
 
         return errors;
     }
-
-    internal static SimulationDefaults From(SimulationOptions simulation, StorageOptions storage) =>
-        new(simulation.DefaultIntervalMs, simulation.ResumeOnStart, storage.RetentionDays);
 }
