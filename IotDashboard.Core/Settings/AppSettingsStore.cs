@@ -114,6 +114,11 @@ public sealed class AppSettingsStore(IDbContextFactory<IotDbContext> contexts, T
             try
             {
                 using var context = contexts.CreateDbContext();
+                if (!context.Database.GetAppliedMigrations().Any())
+                {
+                    return; // a fresh database: migrations (and the table) come later, and there is nothing to override
+                }
+
                 foreach (var row in context.Settings.AsNoTracking().ToList())
                 {
                     _values.TryAdd(row.Key, row.Value);
