@@ -63,7 +63,8 @@ public sealed class AppHostServices : IAsyncDisposable
     public void AddTo(Bunit.BunitServiceProvider services)
     {
         services.AddScoped<BrowserTime>();
-        services.AddScoped<DeviceCommands>();
+        // The fallback provider serves direct look-ups only, so what the test container builds gets its Core parts here.
+        services.AddScoped(sp => new DeviceCommands(Devices, sp.GetRequiredService<MudBlazor.IDialogService>(), sp.GetRequiredService<MudBlazor.ISnackbar>()));
         services.AddFallbackServiceProvider(Services);
     }
 

@@ -72,11 +72,11 @@ public abstract class UiTestContext : MudTestContext
         Host.Feed.Flush();
     }
 
-    /// <summary>Renders the MudBlazor providers that dialogs, menus and popovers need.</summary>
-    protected void RenderProviders()
+    /// <summary>Renders the MudBlazor providers that dialogs, menus and popovers need; dialogs appear in the one returned.</summary>
+    protected IRenderedComponent<MudDialogProvider> RenderProviders()
     {
         Render<MudPopoverProvider>();
-        Render<MudDialogProvider>();
         Render<MudSnackbarProvider>();
+        return Render<MudDialogProvider>();
     }
 }
