@@ -91,3 +91,27 @@ public sealed class AppHostServices : IAsyncDisposable
         }
     }
 }
+
+/// <summary>Stored readings for tests that query, without waiting for the scheduler.</summary>
+internal static class StoredReadings
+{
+    /// <summary>Writes <paramref name="count"/> readings of a device, one per <paramref name="step"/>, ending now, through the real bulk writer.</summary>
+    public static async Task WriteAsync(IServiceProvider services, int deviceId, string typeId, int count, TimeSpan step, double power = 1000)
+    {
+        var types = services.GetRequiredService<IotDashboard.Core.Devices.DeviceTypeRegistry>();
+        var writer = services.GetRequiredService<IotDashboard.Core.Storage.Bulk.IBulkMeasurementWriter>();
+        var type = types.Get(typeId);
+        var end = DateTimeOffset.UtcNow;
+        var batch = Enumerable.Range(0, count).Select(i =>
+        {
+            var values = new double[type.Series.Count];
+            values[0] = power + i;
+            values[1] = 230;
+            values[2] = (power + i) / 230;
+            values[3] = 1;
+            values[4] = i * 0.001;
+            return new IotDashboard.Core.Devices.Measurement { DeviceId = deviceId, DeviceType = typeId, Timestamp = end - (step * (count - 1 - i)), Values = values };
+        }).ToList();
+        await writer.WriteAsync(batch, CancellationToken.None);
+    }
+}

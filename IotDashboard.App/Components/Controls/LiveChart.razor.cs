@@ -109,6 +109,8 @@ public sealed partial class LiveChart
         {
             await _chart.React();
         }
+
+        StateHasChanged(); // the point count on the figure; Plotly's own element never re-renders
     }
 
     /// <summary>Appends points at the end of every line (extendTraces): only the new points cross the circuit.</summary>
@@ -137,10 +139,12 @@ public sealed partial class LiveChart
                 trace.Y = trace.Y.Concat(ys[i]).TakeLast(MaxPoints).ToList();
             }
 
+            StateHasChanged();
             return;
         }
 
         await _chart.ExtendTraces(xs, ys, Enumerable.Range(0, _traces.Count), MaxPoints);
+        StateHasChanged();
     }
 
     // Plotly's date axis has no time zones: it gets the viewer's local time as text.

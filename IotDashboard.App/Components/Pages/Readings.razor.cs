@@ -225,19 +225,19 @@ public sealed partial class Readings : IDisposable
         }
     }
 
-    private async Task OnDevicesChangedAsync(IReadOnlyCollection<int> ids)
+    internal async Task OnDevicesChangedAsync(IReadOnlyCollection<int> ids)
     {
         _deviceIds = ids;
         await ApplyFilterAsync();
     }
 
-    private async Task OnTypeChangedAsync(string? typeId)
+    internal async Task OnTypeChangedAsync(string? typeId)
     {
         _typeId = typeId ?? string.Empty;
         await ApplyFilterAsync();
     }
 
-    private async Task OnPresetChangedAsync(RangePreset preset)
+    internal async Task OnPresetChangedAsync(RangePreset preset)
     {
         _preset = preset;
         if (preset == RangePreset.Custom && _customFrom is null)
