@@ -66,11 +66,21 @@ public sealed partial class LiveChart
             PaperBgColor = "rgba(0,0,0,0)",
             PlotBgColor = "rgba(0,0,0,0)",
             Font = new Font { Color = text },
-            Margin = new Margin { L = 56, R = secondAxis is null ? 16 : 56, T = 16, B = 40 },
+            Margin = new Margin { L = 56, R = secondAxis is null ? 16 : 56, T = 36, B = 40 },
             HoverMode = HoverModeEnum.XUnified,
             UiRevision = "keep", // zoom and hidden lines survive redraws
             ShowLegend = true,
-            Legend = [new Legend { Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H, Y = -0.2m }],
+            // Above the plot: below it, a phone's rotated time labels would run into it.
+            Legend =
+            [
+                new Legend
+                {
+                    Orientation = Plotly.Blazor.LayoutLib.LegendLib.OrientationEnum.H,
+                    Y = 1.02m,
+                    YAnchor = Plotly.Blazor.LayoutLib.LegendLib.YAnchorEnum.Bottom,
+                    X = 0,
+                },
+            ],
             XAxis = [new XAxis { Type = Plotly.Blazor.LayoutLib.XAxisLib.TypeEnum.Date, GridColor = grid }],
             YAxis = secondAxis is null
                 ? [new YAxis { GridColor = grid, Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = firstUnit } }]
@@ -82,7 +92,7 @@ public sealed partial class LiveChart
                         Overlaying = "y",
                         Side = Plotly.Blazor.LayoutLib.YAxisLib.SideEnum.Right,
                         ShowGrid = false,
-                        Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = secondAxis.Unit },
+                        Title = new Plotly.Blazor.LayoutLib.YAxisLib.Title { Text = SecondAxisUnits() },
                     },
                 ],
         };
@@ -93,6 +103,9 @@ public sealed partial class LiveChart
             ToImageButtonOptions = new { format = "png", filename = FileName },
         };
     }
+
+    private string SecondAxisUnits() =>
+        string.Join(", ", Series.Where(s => s.Axis == 2).Select(s => s.Unit.Length == 0 ? "–" : s.Unit).Distinct());
 
     /// <summary>Replaces every point (history loaded, window changed): one redraw.</summary>
     public async Task ReplaceAsync(IReadOnlyList<ChartPoint> points)
