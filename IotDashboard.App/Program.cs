@@ -1,5 +1,6 @@
 using IotDashboard.App;
 using IotDashboard.Core;
+using IotDashboard.Core.Settings;
 using Microsoft.Extensions.Options;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -7,6 +8,7 @@ builder.Configuration.UseRepositoryAppSettings(builder.Environment);
 try
 {
     builder.AddIotDashboardCore();
+    builder.AddIotDashboardSettings();
     builder.AddIotDashboardUi();
 
     var app = builder.Build();

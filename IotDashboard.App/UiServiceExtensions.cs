@@ -1,3 +1,6 @@
+using IotDashboard.App.Api;
+using IotDashboard.App.Model;
+using MudBlazor;
 using MudBlazor.Services;
 
 namespace IotDashboard.App;
@@ -7,7 +10,13 @@ internal static class UiServiceExtensions
     public static WebApplicationBuilder AddIotDashboardUi(this WebApplicationBuilder builder)
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
-        builder.Services.AddMudServices();
+        builder.Services.AddMudServices(options =>
+        {
+            options.SnackbarConfiguration.PositionClass = Defaults.Classes.Position.BottomRight;
+            options.SnackbarConfiguration.VisibleStateDuration = 4000;
+        });
+        builder.Services.AddScoped<BrowserTime>();
+        builder.Services.AddScoped<DeviceCommands>();
         return builder;
     }
 
@@ -21,6 +30,7 @@ internal static class UiServiceExtensions
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
         app.UseAntiforgery();
         app.MapStaticAssets();
+        app.MapReadingsApi();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         return app;
     }
