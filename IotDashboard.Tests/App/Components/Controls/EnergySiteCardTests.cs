@@ -46,5 +46,5 @@ public sealed class EnergySiteCardTests : UiTestContext
         Assert.Equal(0, Host.Feed.SubscriberCount);
     }
 
-    private static int IndexOf(Core.Devices.IDeviceType type, string key) => type.Series.Select(s => s.Key).ToList().IndexOf(key);
+    private static int IndexOf(IotDashboard.Core.Devices.IDeviceType type, string key) => type.Series.Select(s => s.Key).ToList().IndexOf(key);
 }
