@@ -106,6 +106,8 @@ internal static class MqttClientSetup
                     return $"Host '{options.Host}' not found.";
                 case SocketException { SocketErrorCode: SocketError.TimedOut }:
                     return $"Timed out connecting to {endpoint}.";
+                case SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.NotConnected } when options.UseTls:
+                    return ClosedDuringTls(options, endpoint);
                 case SocketException socket:
                     return $"Network error talking to {endpoint}: {socket.SocketErrorCode}.";
                 case AuthenticationException authentication:
@@ -117,8 +119,7 @@ internal static class MqttClientSetup
 
         if (options.UseTls && exception is MqttCommunicationException && exception.InnerException is IOException or null)
         {
-            return $"The broker at {endpoint} closed the connection during TLS set-up or before answering CONNECT"
-                + (MqttCertificates.HasClientCertificate(options) ? "; it may not accept this client certificate." : "; it probably requires a client certificate.");
+            return ClosedDuringTls(options, endpoint);
         }
 
         if (exception is MqttCommunicationException && exception.InnerException is IOException or null)
@@ -128,6 +129,12 @@ internal static class MqttClientSetup
 
         return exception.GetBaseException().Message;
     }
+
+    private static string ClosedDuringTls(MqttOptions options, string endpoint) =>
+        $"The broker at {endpoint} closed the connection during the TLS handshake"
+        + (MqttCertificates.HasClientCertificate(options)
+            ? ": it did not accept the client certificate (is it signed by a CA the broker trusts?)."
+            : ": it requires a client certificate (mutual TLS); none is configured.");
 
     private static string TlsText(AuthenticationException exception, MqttOptions options)
     {

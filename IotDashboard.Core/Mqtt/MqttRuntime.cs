@@ -456,9 +456,12 @@ internal sealed partial class MqttRuntime : IAsyncDisposable
                     outcome = OperationOutcome.Fail("Internal error: " + ex.Message);
                 }
 
-                connection.EnqueueControl(new MqttOutgoing(topic, outcome.Success
-                    ? SmartRest.Line("503", operation.Fragment, outcome.Result)
-                    : SmartRest.Line("502", operation.Fragment, outcome.Reason)));
+                connection.EnqueueControl(new MqttOutgoing(topic, outcome switch
+                {
+                    { Success: true, Result: null or "" } => SmartRest.Line("503", operation.Fragment),
+                    { Success: true } => SmartRest.Line("503", operation.Fragment, outcome.Result),
+                    _ => SmartRest.Line("502", operation.Fragment, outcome.Reason),
+                }));
                 if (outcome.Success && entry is not null && operation.Template is "511" or "513" && _devices.Get(entry.Device.Id) is { } view)
                 {
                     connection.EnqueueControl(new MqttOutgoing(topic, CumulocityEncoder.ConfigurationLine(CumulocityOperations.ConfigurationText(view))));
