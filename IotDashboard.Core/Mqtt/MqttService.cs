@@ -82,19 +82,27 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Registered before the pump, so this runs after the pump drained the pipeline: hand on what is left.
+        // Even when the host's shutdown time is used up, the queues are closed cleanly (they are on disk anyway).
         _handOff.Writer.TryComplete();
-        if (_encoder is not null)
+        try
         {
-            await _encoder.WaitAsync(cancellationToken);
+            if (_encoder is not null)
+            {
+                await _encoder.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+            }
+        }
+        catch (TimeoutException)
+        {
+            LogSlowStop();
         }
 
         await _stop.CancelAsync();
         if (_reconciler is not null)
         {
-            await _reconciler.WaitAsync(cancellationToken);
+            await _reconciler.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
         }
 
-        await ApplyAsync(new MqttOptions { Enabled = false }, cancellationToken);
+        await ApplyAsync(new MqttOptions { Enabled = false }, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
@@ -391,6 +399,9 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
 
     [LoggerMessage(Level = LogLevel.Information, Message = "MQTT applied: {Mode} ({SessionMode}) to {Host}:{Port}")]
     private partial void LogApplied(MqttMode mode, CumulocitySessionMode sessionMode, string host, int port);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT: readings still waiting to be encoded at shutdown are not queued")]
+    private partial void LogSlowStop();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "MQTT could not encode a batch of {Count} readings")]
     private partial void LogEncodeFailed(Exception exception, int count);
