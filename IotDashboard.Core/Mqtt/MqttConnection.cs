@@ -40,6 +40,7 @@ internal sealed class MqttConnectionSetup
 internal sealed partial class MqttConnection : IAsyncDisposable
 {
     private const int BatchSize = 500;
+    private const int PublishWindow = 64;
     private const int RefusalsBeforeGivingUp = 2;
     private static readonly TimeSpan _refusedRetry = TimeSpan.FromMinutes(15);
 
@@ -306,6 +307,10 @@ internal sealed partial class MqttConnection : IAsyncDisposable
             return worked;
         }
 
+        // Up to PublishWindow messages in flight (QoS 1 acknowledgements overlap); MQTTnet sends them in call
+        // order on the one connection, and the queue is committed strictly in order as acknowledgements arrive,
+        // so a failure re-sends only what was not acknowledged.
+        var inFlight = new Queue<(Task Publish, QueuedMessage Last, int Count)>();
         try
         {
             var start = 0;
@@ -316,23 +321,49 @@ internal sealed partial class MqttConnection : IAsyncDisposable
                 {
                     Interlocked.Increment(ref _droppedOversized);
                     RecordError($"A message to {batch[start].Topic} exceeded {SmartRest.MaxMessageBytes} bytes and was dropped.");
+                    inFlight.Enqueue((Task.CompletedTask, batch[end - 1], 0));
                 }
                 else
                 {
-                    await PublishAsync(client, batch[start].Topic, payload, cancellationToken);
+                    inFlight.Enqueue((PublishAsync(client, batch[start].Topic, payload, cancellationToken), batch[end - 1], end - start));
                 }
 
-                _queue.Commit(batch[end - 1]);
-                Interlocked.Add(ref _published, payload is null ? 0 : end - start);
+                if (inFlight.Count >= PublishWindow)
+                {
+                    await CompleteAsync(inFlight.Dequeue());
+                }
+
                 start = end;
+            }
+
+            while (inFlight.Count > 0)
+            {
+                await CompleteAsync(inFlight.Dequeue());
             }
         }
         finally
         {
             _queue.SaveCursor();
+            while (inFlight.Count > 0)
+            {
+                try
+                {
+                    await inFlight.Dequeue().Publish; // observe; not committed, so it is sent again
+                }
+                catch (Exception)
+                {
+                }
+            }
         }
 
         return true;
+
+        async Task CompleteAsync((Task Publish, QueuedMessage Last, int Count) item)
+        {
+            await item.Publish;
+            _queue.Commit(item.Last);
+            Interlocked.Add(ref _published, item.Count);
+        }
     }
 
     /// <summary>The queued messages from <paramref name="start"/> that go out as one MQTT message.</summary>

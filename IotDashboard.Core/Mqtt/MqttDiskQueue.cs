@@ -148,10 +148,10 @@ public sealed class MqttDiskQueue
                             break;
                         }
 
+                        stream.Position = offset; // then read on sequentially, without seeking per record
                         continue;
                     }
 
-                    stream.Position = offset;
                     var (recordSequence, topic, payload, length) = Read(stream);
                     offset += length;
                     result.Add(new QueuedMessage(recordSequence, topic, payload, new QueuePosition(segment, offset)));

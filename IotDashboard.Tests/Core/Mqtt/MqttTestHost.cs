@@ -25,6 +25,8 @@ internal sealed class MqttTestHost : IAsyncDisposable
 
     public string Directory_ { get; }
 
+    public IServiceProvider Services => _host.Services;
+
     public DeviceManager Devices => _host.Services.GetRequiredService<DeviceManager>();
 
     public MqttService Mqtt => _host.Services.GetRequiredService<MqttService>();
