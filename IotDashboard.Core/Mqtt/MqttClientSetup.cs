@@ -96,6 +96,18 @@ internal static class MqttClientSetup
             return $"TLS handshake failed: {tls}";
         }
 
+        // OpenSSL's TLS alerts from the broker say exactly what it disliked about the client's certificate.
+        for (var e = exception; e is not null && options.UseTls; e = e.InnerException)
+        {
+            if (e.Message.Contains("certificate required", StringComparison.OrdinalIgnoreCase)
+                || e.Message.Contains("alert bad certificate", StringComparison.OrdinalIgnoreCase)
+                || e.Message.Contains("alert unknown ca", StringComparison.OrdinalIgnoreCase)
+                || e.Message.Contains("certificate expired", StringComparison.OrdinalIgnoreCase))
+            {
+                return ClosedDuringTls(options, endpoint) + " (broker: " + e.Message.Split("::").Last().Trim() + ")";
+            }
+        }
+
         for (var e = exception; e is not null; e = e.InnerException)
         {
             switch (e)

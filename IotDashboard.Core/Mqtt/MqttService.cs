@@ -31,7 +31,7 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
     private readonly SemaphoreSlim _applyGate = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
     private volatile MqttRuntime? _runtime;
-    private MqttOptions _current = new();
+    private volatile MqttOptions _current = new();
     private string? _problem;
     private bool _fromDatabase;
     private long _handOffDropped;
@@ -58,7 +58,7 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
 
     public ValueTask WriteAsync(IReadOnlyList<Measurement> batch, CancellationToken cancellationToken)
     {
-        if (_runtime is not null)
+        if (_current.Enabled)
         {
             foreach (var measurement in batch)
             {
@@ -357,6 +357,8 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
                     batch.Add(measurement);
                 }
 
+                // While settings are being applied the runtime is swapped: wait for the new one instead of dropping.
+                await _applyGate.WaitAsync(CancellationToken.None);
                 try
                 {
                     _runtime?.Publish(batch);
@@ -364,6 +366,10 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
                 catch (Exception ex)
                 {
                     LogEncodeFailed(ex, batch.Count);
+                }
+                finally
+                {
+                    _applyGate.Release();
                 }
             }
         }
