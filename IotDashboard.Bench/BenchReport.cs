@@ -59,7 +59,7 @@ public sealed class BenchReport
             s.AppendLine();
             s.AppendLine(CultureInfo.InvariantCulture, $"Storage baselines ({b.Store}, {b.Rows:N0} rows of {b.InterleavedDevices:N0} interleaved devices, fresh table each)");
             Row(s, b.Store == "postgres" ? "raw Npgsql binary COPY" : "raw prepared INSERT, 1 tx", $"{b.RawRowsPerSecond:N0} rows/s", "the physical limit");
-            Row(s, "Core storage sink", $"{b.CoreRowsPerSecond:N0} rows/s", $"{b.CoreToRaw:0.00}× raw (target ≥ 0.7×); batches of {b.CoreBatchSize:N0}");
+            Row(s, "Core storage sink", $"{b.CoreRowsPerSecond:N0} rows/s", $"{b.CoreToRaw:0.00}× raw (target ≥ 0.7×); batches of {b.CoreBatchSize:N0}; best of {string.Join(" / ", b.CoreRuns.Select(x => x.ToString("N0", CultureInfo.InvariantCulture)))}");
             Row(s, "EF Core SaveChanges/reading", $"{b.EfPerReadingRowsPerSecond:N0} rows/s", $"the prototype's approach; Core is {b.CoreToEf:N0}× faster");
         }
 
@@ -108,11 +108,18 @@ public sealed class BenchReport
     {
         try
         {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !Path.Exists(Path.Combine(directory.FullName, ".git")))
+            DirectoryInfo? Repository(string start)
             {
-                directory = directory.Parent;
+                var d = new DirectoryInfo(start);
+                while (d is not null && !Path.Exists(Path.Combine(d.FullName, ".git")))
+                {
+                    d = d.Parent;
+                }
+
+                return d;
             }
+
+            var directory = Repository(AppContext.BaseDirectory) ?? Repository(Environment.CurrentDirectory);
 
             if (directory is null)
             {

@@ -216,6 +216,11 @@ public static class PipelineRun
             reasons.Add($"generated {result.GeneratedPerSecond:N0}/s of {result.ExpectedPerSecond:N0}/s, {result.SkippedTicks:N0} ticks skipped");
         }
 
+        if (result.StoredPerSecond < 0.97 * result.GeneratedPerSecond)
+        {
+            reasons.Add($"{(store == StoreKind.None ? "delivered" : "stored")} only {result.StoredPerSecond:N0}/s of {result.GeneratedPerSecond:N0}/s generated (queue growing)");
+        }
+
         if (result.LatenessP99Ms >= 1000)
         {
             reasons.Add($"p99 lateness {result.LatenessP99Ms:N0} ms");
