@@ -25,7 +25,7 @@ public sealed class BenchReport
     public StorageBaselines? StorageBaselines { get; set; }
     public MqttBaseline? Mqtt { get; set; }
     public List<CapacityResult> Capacity { get; } = [];
-    public QueryResults? Queries { get; set; }
+    public List<QueryResults> Queries { get; } = [];
     public List<string> Notes { get; } = [];
 
     public string ToTable()
@@ -82,7 +82,7 @@ public sealed class BenchReport
             }
         }
 
-        if (Queries is { } q)
+        foreach (var q in Queries)
         {
             s.AppendLine();
             s.AppendLine(CultureInfo.InvariantCulture, $"Queries ({q.Store}, {q.StoredReadings:N0} readings of {q.Devices} devices over 24 h; loaded in {q.LoadSeconds:N0} s = {q.LoadRowsPerSecond:N0} rows/s)");

@@ -70,7 +70,7 @@ await using (var environment = new BenchEnvironment(options))
         {
             foreach (var store in options.Stores.Where(s => s != StoreKind.None).Distinct())
             {
-                report.Queries = await QueryBench.RunAsync(options, environment, store, ct);
+                report.Queries.Add(await QueryBench.RunAsync(options, environment, store, ct));
             }
         }
     }

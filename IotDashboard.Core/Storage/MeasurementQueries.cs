@@ -206,7 +206,7 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
     };
 
     private static IQueryable<RowWithDevice> Project(IotDbContext context, IQueryable<MeasurementRow> rows) =>
-        rows.Join(context.Devices, m => m.DeviceId, d => d.Id, (m, d) => new RowWithDevice(m, d.Name, d.DeviceType));
+        rows.Join(context.Devices, m => m.DeviceId, d => d.Id, (m, d) => new RowWithDevice { Row = m, DeviceName = d.Name, DeviceType = d.DeviceType });
 
     private StoredReading ToReading(RowWithDevice row)
     {
@@ -217,5 +217,14 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
         return new StoredReading(m.Id, m.DeviceId, row.DeviceName, row.DeviceType, m.Timestamp, values);
     }
 
-    private sealed record RowWithDevice(MeasurementRow Row, string DeviceName, string DeviceType);
+    // A member-initialised class, not a positional record: EF Core translates OrderBy(r => r.Row.Timestamp) through
+    // member initialisers, but not through constructor arguments (that threw "could not be translated").
+    private sealed class RowWithDevice
+    {
+        public required MeasurementRow Row { get; init; }
+
+        public required string DeviceName { get; init; }
+
+        public required string DeviceType { get; init; }
+    }
 }
