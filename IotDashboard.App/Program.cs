@@ -12,14 +12,18 @@ try
     builder.AddIotDashboardUi();
 
     var app = builder.Build();
+
+    // Options validation before the host starts, so a bad value is reported here, not logged with a stack trace.
+    app.Services.GetService<IStartupValidator>()?.Validate();
     app.UseIotDashboardUi();
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is InvalidConfigurationException or OptionsValidationException)
+catch (Exception ex) when (ex is InvalidConfigurationException or OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
 {
     // One clear line naming the key and what is allowed, instead of a stack trace.
-    await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}");
+    var messages = ex is AggregateException aggregate ? aggregate.InnerExceptions.Select(e => e.Message) : [ex.Message];
+    await Console.Error.WriteLineAsync($"Invalid configuration: {string.Join(" ", messages)}");
     return 1;
 }
 
