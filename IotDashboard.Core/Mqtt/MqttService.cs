@@ -69,6 +69,8 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
         return ValueTask.CompletedTask;
     }
 
+    private int _stopped;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var loaded = await _store.LoadAsync(cancellationToken);
@@ -81,6 +83,12 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // Idempotent: a test host (WebApplicationFactory with Kestrel) may stop the host again after disposing it.
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return;
+        }
+
         // Registered before the pump, so this runs after the pump drained the pipeline: hand on what is left.
         // Even when the host's shutdown time is used up, the queues are closed cleanly (they are on disk anyway).
         _handOff.Writer.TryComplete();
@@ -107,13 +115,16 @@ public sealed partial class MqttService : IHostedService, IMeasurementSink, IAsy
 
     public async ValueTask DisposeAsync()
     {
+        Interlocked.Exchange(ref _stopped, 1);
         if (_runtime is { } runtime)
         {
             _runtime = null;
             await runtime.DisposeAsync();
         }
 
-        _stop.Dispose();
+        // Cancelled, not disposed: a host being disposed while it is still stopping (WebApplicationFactory with
+        // Kestrel does this) may still be inside StopAsync, which uses it. It holds no timer, so nothing leaks.
+        await _stop.CancelAsync();
     }
 
     public MqttStatusSnapshot GetStatus()
