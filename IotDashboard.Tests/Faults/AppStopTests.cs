@@ -49,7 +49,7 @@ public abstract class AppStopTests(ITestOutputHelper output)
             // The counter is the scheduler's count of generated readings, written once more after it stopped.
             Assert.Equal(d.ReadingsCount, d.Times.Count);
             Assert.Equal(d.LastReadingAt, d.LastStored);
-            Assert.Empty(d.Gaps());
+            Assert.Empty(d.Irregular());
             Assert.Equal(DeviceStatus.Running, d.Status); // so the next start resumes it
         });
     }
@@ -86,7 +86,7 @@ public abstract class AppStopTests(ITestOutputHelper output)
         var lostAtKill = afterKill.ToDictionary(d => d.Id, d => LostBefore(d, killedAt));
         Assert.All(afterKill, d =>
         {
-            Assert.Empty(d.Gaps());
+            Assert.Empty(d.Irregular());
             Assert.True(lostAtKill[d.Id] * d.Interval <= _maxLoss,
                 $"{d.Name}: last stored {d.LastStored:HH:mm:ss.fff}, killed at {killedAt:HH:mm:ss.fff}: {lostAtKill[d.Id]} readings lost");
         });
@@ -107,7 +107,7 @@ public abstract class AppStopTests(ITestOutputHelper output)
         Assert.All(final, d =>
         {
             Assert.True(d.Times.Count(t => t > restartedAt) >= 2, $"{d.Name} did not resume");
-            Assert.Empty(d.Gaps(from: restartedAt));
+            Assert.Empty(d.Irregular(from: restartedAt));
             Assert.Equal(before[d.Id].Times.Count, d.Times.Count(t => t <= killedAt)); // nothing before the kill changed
 
             // The counter is reconciled from the stored rows at start-up: it counts what was stored, plus at most
@@ -146,10 +146,10 @@ public abstract class AppStopTests(ITestOutputHelper output)
 
     private void Report(string title, IReadOnlyList<StoredDevice> devices, Func<StoredDevice, long> counter)
     {
-        output.WriteLine($"{title}: counter {devices.Sum(counter)}, stored {devices.Sum(d => d.Times.Count)}");
+        output.WriteLine($"{title}: counter {devices.Sum(counter)}, stored {devices.Sum(d => d.Times.Count)}, ticks skipped by the scheduler (never generated) {devices.Sum(d => d.SkippedTicks())}");
         foreach (var d in devices)
         {
-            output.WriteLine($"  {d.Name,-32} counter {counter(d),6}  stored {d.Times.Count,6}  last {d.LastStored:HH:mm:ss.fff}");
+            output.WriteLine($"  {d.Name,-32} counter {counter(d),6}  stored {d.Times.Count,6}  skipped {d.SkippedTicks(),3}  last {d.LastStored:HH:mm:ss.fff}");
         }
     }
 }

@@ -13,20 +13,28 @@ public sealed record StoredDevice(int Id, string Name, TimeSpan Interval, Device
 {
     public DateTimeOffset? LastStored => Times.Count == 0 ? null : Times[^1];
 
-    /// <summary>Places where two consecutive stored readings are not exactly one interval apart (a lost or doubled reading).</summary>
-    public IReadOnlyList<string> Gaps(DateTimeOffset? from = null, DateTimeOffset? to = null)
+    /// <summary>
+    /// Places where two consecutive stored readings are not a whole number of intervals apart: a doubled reading
+    /// or one off the device's time grid. Whole intervals missing are <see cref="SkippedTicks"/>, not errors.
+    /// </summary>
+    public IReadOnlyList<string> Irregular(DateTimeOffset? from = null) =>
+        [.. Steps(from).Where(s => s.Intervals < 1 || s.Remainder != TimeSpan.Zero).Select(s => $"{Name}: {s.From:HH:mm:ss.fff} → {s.To:HH:mm:ss.fff}")];
+
+    /// <summary>
+    /// Ticks of the device's grid with no stored reading between its first and last one. With the counter equal to
+    /// the stored rows these were never generated: the scheduler skips (and counts) ticks it is too late for on an
+    /// overloaded machine. With the counter higher, they were generated and lost.
+    /// </summary>
+    public long SkippedTicks(DateTimeOffset? from = null) => Steps(from).Where(s => s.Intervals > 1).Sum(s => s.Intervals - 1);
+
+    private IEnumerable<(DateTimeOffset From, DateTimeOffset To, long Intervals, TimeSpan Remainder)> Steps(DateTimeOffset? from)
     {
-        var window = Times.Where(t => (from is null || t >= from) && (to is null || t <= to)).ToList();
-        var gaps = new List<string>();
+        var window = Times.Where(t => from is null || t >= from).ToList();
         for (var i = 1; i < window.Count; i++)
         {
-            if (window[i] - window[i - 1] != Interval)
-            {
-                gaps.Add($"{Name}: {window[i - 1]:HH:mm:ss.fff} → {window[i]:HH:mm:ss.fff}");
-            }
+            var step = window[i] - window[i - 1];
+            yield return (window[i - 1], window[i], step.Ticks / Interval.Ticks, TimeSpan.FromTicks(step.Ticks % Interval.Ticks));
         }
-
-        return gaps;
     }
 }
 
