@@ -54,11 +54,6 @@ public abstract class AppStopTests(ITestOutputHelper output)
         });
     }
 
-    // TODO(mqtt): when the MQTT publisher (branch `mqtt`) is merged, stop the app with MQTT on against the Mosquitto
-    // fixture and assert that every reading generated before the stop was published or is in the publisher's queue.
-    [Fact(Skip = "TODO(mqtt): needs the MQTT publisher from branch `mqtt`; see the comment above")]
-    public Task GracefulStop_WithMqttOn_QueuesEveryReadingForSending() => Task.CompletedTask;
-
     [Fact]
     public async Task HardKill_LosesAtMostOneSecond_OpensConsistent_AndResumesTheDevices()
     {
@@ -177,6 +172,16 @@ public sealed class PostgresAppStopTests(PostgresServerFixture postgres, ITestOu
     protected override string ProviderName => "PostgreSQL";
 
     protected override async Task<Dictionary<string, string?>> NewDatabaseAsync() => CoreTestHost.Postgres(await postgres.CreateDatabaseAsync());
+}
+
+/// <summary>Graceful stop with MQTT on; the publisher is being built in branch <c>mqtt</c>.</summary>
+public sealed class MqttShutdownTests
+{
+    // TODO(mqtt): once the MQTT publisher is merged, stop the app process (SIGTERM) with MQTT on against the
+    // Mosquitto fixture and assert that every reading generated before the stop was published or is in the
+    // publisher's queue (compare AppStopTests.GracefulStop_StoresEveryReadingGeneratedBeforeTheStop).
+    [Fact(Skip = "TODO(mqtt): needs the MQTT publisher from branch `mqtt`")]
+    public Task GracefulStop_WithMqttOn_QueuesEveryReadingForSending() => Task.CompletedTask;
 }
 
 /// <summary>The fault tests' own PostgreSQL server: the outage test stops it, which no other collection must feel.</summary>
