@@ -410,7 +410,7 @@ public sealed partial class DeviceManager(
             int deleted;
             do
             {
-                var batch = context.Measurements.Where(m => chunk.Contains(m.DeviceId)).Select(m => m.Id).Take(20_000);
+                var batch = context.Measurements.Where(m => chunk.Contains(m.DeviceId)).OrderBy(m => m.Id).Select(m => m.Id).Take(20_000);
                 deleted = await context.Measurements.Where(m => batch.Contains(m.Id)).ExecuteDeleteAsync(cancellationToken);
             }
             while (deleted > 0);
