@@ -257,14 +257,13 @@ public sealed partial class DeviceScheduler(
             return;
         }
 
-        // The sleep ends on stop too (its token is linked), so the wake task is awaited as it is: WhenAny unhooks
-        // from the loser, whereas wake.Task.WaitAsync(stoppingToken) would leave one continuation on the wake task
-        // and one registration on the stopping token per tick until the next Wake() — millions in a long run,
-        // unhooked one by one (quadratically) when the app stops.
-        using var cancelDelay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var sleep = Task.Delay(delay, timeProvider, cancelDelay.Token);
-        var finished = await Task.WhenAny(sleep, wake.Task);
-        await cancelDelay.CancelAsync();
+        // Both waits take the linked token and are cancelled together afterwards: a wait on the wake task that
+        // is left pending would stay registered on it (and on stoppingToken) until the next Wake(), and the loop
+        // runs up to a thousand times a second — a leak, and a stop that took seconds to unregister them all.
+        using var cancelWaits = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var sleep = Task.Delay(delay, timeProvider, cancelWaits.Token);
+        var finished = await Task.WhenAny(sleep, wake.Task.WaitAsync(cancelWaits.Token));
+        await cancelWaits.CancelAsync();
         stoppingToken.ThrowIfCancellationRequested();
         if (finished == sleep)
         {
