@@ -48,6 +48,7 @@ public sealed partial class DeviceManager(
 
         var devices = await context.Devices.AsNoTracking().ToListAsync(cancellationToken);
         var latest = devices.Count == 0 ? new Dictionary<int, StoredReading>() : await queries.LatestPerDeviceAsync(cancellationToken);
+        await ReconcileCountersAsync(devices, cancellationToken);
         var resume = options.Value.ResumeOnStart;
         foreach (var device in devices)
         {
@@ -323,6 +324,42 @@ public sealed partial class DeviceManager(
             return;
         }
 
+        await SaveCountersAsync(changed, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counters are flushed every few seconds, so after a crash the stored ones miss the readings stored since
+    /// the last flush. Adds those (counted from the stored rows, not guessed) and writes the result back at once,
+    /// so the next start counts from the new mark and never twice.
+    /// </summary>
+    private async Task ReconcileCountersAsync(IReadOnlyList<DeviceConfig> devices, CancellationToken cancellationToken)
+    {
+        if (devices.Count == 0)
+        {
+            return;
+        }
+
+        var since = await queries.StoredSinceLastFlushAsync(cancellationToken);
+        var changed = new List<DeviceConfig>();
+        foreach (var device in devices)
+        {
+            if (since.TryGetValue(device.Id, out var missed) && missed.Count > 0)
+            {
+                device.ReadingsCount += missed.Count;
+                device.LastReadingAt = missed.Last;
+                changed.Add(device);
+            }
+        }
+
+        if (changed.Count > 0)
+        {
+            await SaveCountersAsync(changed, cancellationToken);
+            LogCountersReconciled(changed.Count, changed.Sum(d => since[d.Id].Count));
+        }
+    }
+
+    private async Task SaveCountersAsync(IReadOnlyList<DeviceConfig> changed, CancellationToken cancellationToken)
+    {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
         foreach (var device in changed)
         {
@@ -447,6 +484,9 @@ public sealed partial class DeviceManager(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Device {DeviceId} has unknown type '{Type}' and is not loaded")]
     private partial void LogUnknownType(int deviceId, string type);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Counters of {Devices} devices were behind their stored readings (an unclean stop); added {Readings} readings")]
+    private partial void LogCountersReconciled(int devices, long readings);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded {Count} devices, {Running} running")]
     private partial void LogLoaded(int count, int running);
