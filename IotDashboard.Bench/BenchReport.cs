@@ -42,7 +42,8 @@ public sealed class BenchReport
             Row(s, r.Store == "none" ? "readings delivered/s (live)" : "readings stored/s", $"{r.StoredPerSecond:N0}", "");
             if (r.MqttDeliveredPerSecond is { } mqtt)
             {
-                Row(s, "MQTT messages delivered/s", $"{mqtt:N0}", "counted by a subscriber on the broker");
+                Row(s, $"MQTT ({r.MqttMode}) readings delivered/s", $"{mqtt:N0}", $"{mqtt / Math.Max(1, r.GeneratedPerSecond):P1} of generated; {r.MqttMessagesPerSecond:N0} messages/s; {r.MqttQueuedAtWindowEnd:N0} queued at window end");
+                Row(s, "MQTT not delivered", $"{r.MqttNotDelivered:N0}", $"{r.MqttDelivered:N0} 201 lines received of {r.Generated:N0} generated after {r.MqttCatchUpSeconds:N1} s catch-up; dropped {r.MqttDropped:N0} — target 0");
             }
 
             Row(s, "lost after drain", $"{r.Lost:N0}", $"generated {r.Generated:N0}, {(r.Store == "none" ? "delivered" : "rows in table")} {r.Stored:N0}; drain {r.DrainSeconds:0.0} s — target 0");
@@ -66,9 +67,13 @@ public sealed class BenchReport
         if (Mqtt is { } m)
         {
             s.AppendLine();
-            s.AppendLine(CultureInfo.InvariantCulture, $"MQTT ({m.Broker}, {m.Mode} mode, {m.PayloadBytes:N0}-byte messages, QoS 0)");
-            Row(s, "raw MQTTnet publish loop", $"{m.DeliveredPerSecond:N0} msg/s delivered", $"published {m.PublishedPerSecond:N0}/s; {m.Delivered:N0} of {m.Published:N0} delivered");
-            Row(s, "Core MQTT path", m.CoreDeliveredPerSecond is { } c ? $"{c:N0} msg/s" : "—", m.CoreStatus);
+            s.AppendLine(CultureInfo.InvariantCulture, $"MQTT baselines ({m.Broker}, {m.Mode} mode, {m.Devices:N0} devices) — counted by a subscriber on the broker");
+            foreach (var t in new[] { m.RawCeiling, m.RawPerReading, m.Core }.OfType<MqttThroughput>())
+            {
+                Row(s, t.Name, $"{t.LinesPerSecond:N0} readings/s", $"{t.MessagesPerSecond:N0} msg/s, {t.LinesPerMessage:0.0} lines/msg{(t.ProcessCores is { } c ? $", {c:0.00} cores" : "")}; {t.Note}");
+            }
+
+            Row(s, "Core gateway / raw QoS 1 loop", m.Core is null ? "—" : $"{m.CoreToRawLines:0.00}× readings/s", m.CoreStatus);
         }
 
         foreach (var c in Capacity)
