@@ -120,15 +120,28 @@ public sealed class MqttDiskQueue
     }
 
     /// <summary>The oldest messages, up to <paramref name="max"/>, without removing them.</summary>
-    public IReadOnlyList<QueuedMessage> Peek(int max)
+    public IReadOnlyList<QueuedMessage> Peek(int max) => PeekAfter(null, max);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> messages after <paramref name="last"/> (read but not yet committed: a sender
+    /// keeps publishing while earlier messages wait for their acknowledgement), without removing anything. From
+    /// the head when <paramref name="last"/> is null or was dropped or committed meanwhile.
+    /// </summary>
+    public IReadOnlyList<QueuedMessage> PeekAfter(QueuedMessage? last, int max)
     {
         lock (_lock)
         {
-            var result = new List<QueuedMessage>(Math.Min(max, (int)Math.Min(int.MaxValue, _tailSequence - _headSequence)));
             var segment = _headSegment;
             var offset = _headOffset;
             var sequence = _headSequence;
+            if (last is not null && last.Sequence >= _headSequence)
+            {
+                (segment, offset, sequence) = (last.End.Segment, last.End.Offset, last.Sequence + 1);
+            }
+
+            var result = new List<QueuedMessage>((int)Math.Clamp(_tailSequence - sequence, 0, max));
             FileStream? stream = null;
+            string? lastTopic = null;
             try
             {
                 while (result.Count < max && sequence < _tailSequence)
@@ -152,7 +165,8 @@ public sealed class MqttDiskQueue
                         continue;
                     }
 
-                    var (recordSequence, topic, payload, length) = Read(stream);
+                    var (recordSequence, topic, payload, length) = Read(stream, lastTopic);
+                    lastTopic = topic;
                     offset += length;
                     result.Add(new QueuedMessage(recordSequence, topic, payload, new QueuePosition(segment, offset)));
                     sequence = recordSequence + 1;
@@ -385,17 +399,29 @@ public sealed class MqttDiskQueue
         return length >= HeaderBytes - 4;
     }
 
-    private static (long Sequence, string Topic, string Payload, int Length) Read(Stream stream)
+    private static (long Sequence, string Topic, string Payload, int Length) Read(Stream stream, string? previousTopic)
     {
         Span<byte> header = stackalloc byte[HeaderBytes];
         stream.ReadExactly(header);
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
         var sequence = BinaryPrimitives.ReadInt64LittleEndian(header[4..]);
         var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(header[12..]);
-        var body = new byte[length - (HeaderBytes - 4)];
-        stream.ReadExactly(body);
-        var topic = Encoding.UTF8.GetString(body, 0, topicLength);
-        var payload = Encoding.UTF8.GetString(body, topicLength, body.Length - topicLength);
-        return (sequence, topic, payload, length + 4);
+        var bodyLength = length - (HeaderBytes - 4);
+        var body = System.Buffers.ArrayPool<byte>.Shared.Rent(bodyLength);
+        try
+        {
+            var span = body.AsSpan(0, bodyLength);
+            stream.ReadExactly(span);
+            var topicBytes = span[..topicLength];
+
+            // Consecutive records of one connection usually share the topic (s/us): reuse the string.
+            var topic = previousTopic is not null && Ascii.Equals(topicBytes, previousTopic) ? previousTopic : Encoding.UTF8.GetString(topicBytes);
+            var payload = Encoding.UTF8.GetString(span[topicLength..]);
+            return (sequence, topic, payload, length + 4);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(body);
+        }
     }
 }
