@@ -181,10 +181,11 @@ internal sealed partial class MqttRuntime : IAsyncDisposable
                 continue;
             }
 
+            // One queue entry per line: the sender packs a topic's lines into shared messages (≤ 16,184 bytes).
             var topic = entry.Topic;
-            foreach (var payload in SmartRest.Pack(CumulocityEncoder.MeasurementLines(entry.Device.Type, measurement)))
+            foreach (var line in CumulocityEncoder.MeasurementLines(entry.Device.Type, measurement))
             {
-                messages.Add(new MqttOutgoing(topic, payload));
+                messages.Add(new MqttOutgoing(topic, line));
             }
         }
 
