@@ -324,7 +324,7 @@ public static class MqttBench
 
             if (mqtt.GetStatus().Queued >= limit)
             {
-                await Task.Delay(2, cancellationToken);
+                await Task.Delay(10, cancellationToken);
                 continue;
             }
 

@@ -39,8 +39,14 @@ internal sealed class MqttConnectionSetup
 /// </summary>
 internal sealed partial class MqttConnection : IAsyncDisposable
 {
-    /// <summary>Queue entries read at a time; within them a topic's lines are packed into shared messages.</summary>
+    /// <summary>
+    /// Queue entries read at a time, at least; within a batch a topic's lines share messages. With a backlog the
+    /// batch grows to the backlog (up to <see cref="MaxBatchSize"/>), so that a gateway with thousands of children
+    /// packs several readings per child into one message and catches up instead of falling further behind.
+    /// </summary>
     private const int BatchSize = 2_000;
+
+    private const int MaxBatchSize = 100_000;
 
     /// <summary>MQTT messages published and not yet acknowledged, at most.</summary>
     private const int PublishWindow = 512;
@@ -323,7 +329,7 @@ internal sealed partial class MqttConnection : IAsyncDisposable
             while (!cancellationToken.IsCancellationRequested)
             {
                 worked |= await SendControlAsync(client, cancellationToken);
-                var entries = _queue.PeekAfter(readTo, BatchSize);
+                var entries = _queue.PeekAfter(readTo, (int)Math.Clamp(_queue.CountAfter(readTo), BatchSize, MaxBatchSize));
                 if (entries.Count == 0)
                 {
                     break;
@@ -354,6 +360,18 @@ internal sealed partial class MqttConnection : IAsyncDisposable
         }
         finally
         {
+            // Acknowledged behind an unacknowledged entry: remembered, so that the next turn does not send them again.
+            foreach (var batch in batches)
+            {
+                for (var i = batch.Committed; i < batch.Entries.Count; i++)
+                {
+                    if (batch.Acked[i])
+                    {
+                        _acknowledged.Add(batch.Entries[i].Sequence);
+                    }
+                }
+            }
+
             _queue.SaveCursor();
             while (inFlight.Count > 0)
             {
@@ -370,17 +388,82 @@ internal sealed partial class MqttConnection : IAsyncDisposable
         return worked;
     }
 
+    /// <summary>
+    /// The control lane (child registrations, operation answers), before any further queued reading. SmartREST:
+    /// a topic's lines are packed into shared messages in their order; the session's own topic (<c>s/us</c>, where a
+    /// gateway creates its children with <c>101</c>) goes first and is acknowledged before the children's lines are
+    /// published, those then up to <see cref="PublishWindow"/> in flight — a gateway registers thousands of
+    /// children in seconds instead of one acknowledged message at a time.
+    /// </summary>
     private async Task<bool> SendControlAsync(IMqttClient client, CancellationToken cancellationToken)
     {
-        var worked = false;
-        while (_control.TryPeek(out var control))
+        if (_control.IsEmpty)
         {
-            await PublishAsync(client, control.Topic, control.Payload, cancellationToken);
-            _control.TryDequeue(out _);
-            worked = true;
+            return false;
         }
 
-        return worked;
+        var taken = new List<MqttOutgoing>();
+        while (_control.TryDequeue(out var control))
+        {
+            taken.Add(control);
+        }
+
+        try
+        {
+            if (!_setup.PackLines)
+            {
+                foreach (var message in taken)
+                {
+                    await PublishAsync(client, message.Topic, message.Payload, cancellationToken);
+                }
+
+                return true;
+            }
+
+            var session = taken.Where(m => m.Topic == SmartRest.UpTopic).Select(m => m.Payload);
+            foreach (var payload in SmartRest.Pack(session))
+            {
+                await PublishAsync(client, SmartRest.UpTopic, payload, cancellationToken);
+            }
+
+            var window = new Queue<Task>();
+            foreach (var group in taken.Where(m => m.Topic != SmartRest.UpTopic).GroupBy(m => m.Topic, StringComparer.Ordinal))
+            {
+                foreach (var payload in SmartRest.Pack(group.Select(m => m.Payload)))
+                {
+                    window.Enqueue(PublishAsync(client, group.Key, payload, cancellationToken));
+                    if (window.Count >= PublishWindow)
+                    {
+                        await window.Dequeue();
+                    }
+                }
+            }
+
+            while (window.Count > 0)
+            {
+                await window.Dequeue();
+            }
+
+            taken.Clear();
+            return true;
+        }
+        finally
+        {
+            if (taken.Count > 0)
+            {
+                // Not (all) acknowledged: the whole lane again, in front of anything queued meanwhile (at-least-once).
+                var later = new List<MqttOutgoing>();
+                while (_control.TryDequeue(out var control))
+                {
+                    later.Add(control);
+                }
+
+                foreach (var message in taken.Concat(later))
+                {
+                    _control.Enqueue(message);
+                }
+            }
+        }
     }
 
     private async Task CompleteAsync(InFlight message, Queue<PendingBatch> batches)
@@ -390,10 +473,6 @@ internal sealed partial class MqttConnection : IAsyncDisposable
         foreach (var index in message.Entries)
         {
             batch.Acked[index] = true;
-            if (message.Payload is not null)
-            {
-                _acknowledged.Add(batch.Entries[index].Sequence);
-            }
         }
 
         if (message.Payload is not null)
@@ -418,7 +497,7 @@ internal sealed partial class MqttConnection : IAsyncDisposable
             if (batch.Committed > from)
             {
                 _queue.Commit(batch.Entries[batch.Committed - 1]);
-                for (var i = from; i < batch.Committed; i++)
+                for (var i = from; i < batch.Committed && _acknowledged.Count > 0; i++)
                 {
                     _acknowledged.Remove(batch.Entries[i].Sequence);
                 }

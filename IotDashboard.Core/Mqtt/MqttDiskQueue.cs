@@ -66,6 +66,15 @@ public sealed class MqttDiskQueue
         }
     }
 
+    /// <summary>Messages waiting after <paramref name="last"/> (see <see cref="PeekAfter"/>).</summary>
+    public long CountAfter(QueuedMessage? last)
+    {
+        lock (_lock)
+        {
+            return last is not null && last.Sequence >= _headSequence ? _tailSequence - last.Sequence - 1 : _tailSequence - _headSequence;
+        }
+    }
+
     /// <summary>Messages dropped because the queue was full, since this instance was opened.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 

@@ -90,9 +90,12 @@ internal sealed partial class MqttRuntime : IAsyncDisposable
             list.Add(_shared.Status());
         }
 
-        lock (_lock)
+        if (PerDevice)
         {
-            list.AddRange(_byId.Values.Where(e => e.Connection is not null).Select(e => e.Connection!.Status()));
+            lock (_lock)
+            {
+                list.AddRange(_byId.Values.Where(e => e.Connection is not null).Select(e => e.Connection!.Status()));
+            }
         }
 
         return list;
