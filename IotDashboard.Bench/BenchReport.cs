@@ -52,6 +52,11 @@ public sealed class BenchReport
             Row(s, "live feed latency p50 / p99", $"{r.LiveLatencyP50Ms:N0} / {r.LiveLatencyP99Ms:N0} ms", $"max {r.LiveLatencyMaxMs:N0} ms; {r.LiveLatencySamples:N0} readings on {r.LiveSubscribers} subscribed devices — target p99 < 300 ms");
             Row(s, "memory per idle device", $"{r.IdleGcHeapBytesPerDevice:N0} B GC heap", $"working set {r.IdleWorkingSetBytesPerDevice:N0} B — target ≤ 4,096 B");
             Row(s, "memory per running device", $"{r.RunningGcHeapBytesPerDevice:N0} B GC heap", $"working set {r.RunningWorkingSetBytesPerDevice:N0} B; process {r.WorkingSetMb:N0} MB WS, {r.GcHeapMb:N0} MB heap");
+            if (r.CounterFlushMs is { } flush)
+            {
+                Row(s, "device counter flush", $"{flush:N0} ms", $"{r.CounterFlushDevices:N0} devices, while running; previous EF way {r.CounterFlushEfMs:N0} ms ({r.CounterFlushEfMs / Math.Max(flush, 0.001):N1}× slower); best of 2");
+            }
+
             Row(s, "CPU", $"{r.ProcessCores:N2} cores", $"this process; machine busy {r.MachineBusy:P0} (incl. database/broker)");
         }
 
