@@ -54,7 +54,7 @@ public sealed class MqttBaseline
 /// Counts what the broker delivers on topic filters: messages, and SmartREST measurement lines (<c>201,…</c>, one per
 /// reading) in them. Subscribed at QoS 0 so the broker's per-client in-flight limit does not throttle the count.
 /// </summary>
-public sealed class MqttDeliveryCounter : IAsyncDisposable
+public sealed class MqttDeliveryCounter : IDeliveryCounter
 {
     private static readonly byte[] _measurement = "201,"u8.ToArray();
     private readonly IMqttClient _client;
@@ -63,12 +63,18 @@ public sealed class MqttDeliveryCounter : IAsyncDisposable
     private long _lastTicks;
 
     private long _disconnects;
+    private volatile bool _disposing;
 
     private MqttDeliveryCounter(IMqttClient client)
     {
         _client = client;
         _client.DisconnectedAsync += e =>
         {
+            if (_disposing)
+            {
+                return Task.CompletedTask;
+            }
+
             // A subscriber that lost its connection undercounts: said in the verdict, never silently.
             Interlocked.Increment(ref _disconnects);
             Console.Error.WriteLine($"[mqtt] the counting subscriber lost its connection: {e.Reason} {e.Exception?.Message}");
@@ -97,7 +103,22 @@ public sealed class MqttDeliveryCounter : IAsyncDisposable
 
     public long LastReceivedTicks => Interlocked.Read(ref _lastTicks);
 
-    public static async Task<MqttDeliveryCounter> StartAsync(string host, int port, IReadOnlyList<string> topicFilters, CancellationToken cancellationToken, bool countAllLines = false)
+    /// <summary>
+    /// A counter for <paramref name="topicFilters"/>: Mosquitto's own <c>mosquitto_sub</c> in a separate process when it
+    /// is installed (so the count does not compete for this process's CPU: an in-process subscriber fell behind the
+    /// broker under load and undercounted), else an MQTTnet subscriber in this process.
+    /// </summary>
+    public static async Task<IDeliveryCounter> StartAsync(string host, int port, IReadOnlyList<string> topicFilters, CancellationToken cancellationToken)
+    {
+        if (ExternalDeliveryCounter.Available)
+        {
+            return await ExternalDeliveryCounter.StartAsync(host, port, topicFilters, cancellationToken);
+        }
+
+        return await StartInProcessAsync(host, port, topicFilters, cancellationToken);
+    }
+
+    public static async Task<MqttDeliveryCounter> StartInProcessAsync(string host, int port, IReadOnlyList<string> topicFilters, CancellationToken cancellationToken, bool countAllLines = false)
     {
         var client = await MqttBench.ConnectAsync(host, port, $"bench-sub-{Environment.ProcessId}-{Guid.NewGuid():N}"[..40], cancellationToken);
         var counter = new MqttDeliveryCounter(client) { CountAllLines = countAllLines };
@@ -113,6 +134,7 @@ public sealed class MqttDeliveryCounter : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _disposing = true;
         if (_client.IsConnected)
         {
             await _client.DisconnectAsync();
@@ -139,6 +161,147 @@ public sealed class MqttDeliveryCounter : IAsyncDisposable
             }
 
             rest = rest[(next + 1)..];
+        }
+    }
+}
+
+/// <summary>What a subscriber on the broker received.</summary>
+public interface IDeliveryCounter : IAsyncDisposable
+{
+    /// <summary>Messages received.</summary>
+    long Count { get; }
+
+    /// <summary>SmartREST <c>201</c> lines received.</summary>
+    long Lines { get; }
+
+    long LastReceivedTicks { get; }
+
+    /// <summary>Times the subscriber's connection dropped (its figures are then too low).</summary>
+    long Disconnects { get; }
+}
+
+/// <summary><c>mosquitto_sub</c> printing <c>#&lt;payload&gt;</c> per message; lines counted from its output.</summary>
+public sealed class ExternalDeliveryCounter : IDeliveryCounter
+{
+    private const string Program = "/usr/bin/mosquitto_sub";
+    private readonly Process _process;
+    private readonly Task _reader;
+    private long _messages;
+    private long _lines;
+    private long _lastTicks;
+    private long _disconnects;
+    private volatile bool _disposing;
+
+    private ExternalDeliveryCounter(Process process)
+    {
+        _process = process;
+        _reader = Task.Run(ReadAsync);
+    }
+
+    public static bool Available => File.Exists(Program) && Environment.GetEnvironmentVariable("BENCH_INPROCESS_SUBSCRIBER") is null;
+
+    public long Count => Interlocked.Read(ref _messages);
+
+    public long Lines => Interlocked.Read(ref _lines);
+
+    public long LastReceivedTicks => Interlocked.Read(ref _lastTicks);
+
+    public long Disconnects => Interlocked.Read(ref _disconnects);
+
+    public static async Task<ExternalDeliveryCounter> StartAsync(string host, int port, IReadOnlyList<string> topicFilters, CancellationToken cancellationToken)
+    {
+        var info = new ProcessStartInfo(Program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "-h", host, "-p", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-q", "0", "-k", "60", "-F", "#%p", "-i", $"bench-sub-{Guid.NewGuid():N}"[..30] })
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        foreach (var filter in topicFilters)
+        {
+            info.ArgumentList.Add("-t");
+            info.ArgumentList.Add(filter);
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("mosquitto_sub did not start.");
+        var counter = new ExternalDeliveryCounter(process);
+        await Task.Delay(700, cancellationToken); // connected and subscribed (it has no "ready" signal)
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"mosquitto_sub exited: {await process.StandardError.ReadToEndAsync(cancellationToken)}");
+        }
+
+        return counter;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposing = true;
+        try
+        {
+            _process.Kill(); // our own child, by its handle
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        await _process.WaitForExitAsync();
+        await _reader;
+        _process.Dispose();
+    }
+
+    private async Task ReadAsync()
+    {
+        var stream = _process.StandardOutput.BaseStream;
+        var buffer = new byte[1 << 16];
+        var atLineStart = true;
+        var head = new byte[5];
+        var headLength = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            long messages = 0, lines = 0;
+            for (var i = 0; i < read; i++)
+            {
+                var b = buffer[i];
+                if (b == (byte)'\n')
+                {
+                    atLineStart = true;
+                    headLength = 0;
+                    continue;
+                }
+
+                if (atLineStart && headLength < 5)
+                {
+                    head[headLength++] = b;
+                    if (headLength == 1 && b == (byte)'#')
+                    {
+                        messages++;
+                        headLength = 0; // the payload starts after the marker
+                        atLineStart = true;
+                        continue;
+                    }
+
+                    if (headLength == 4)
+                    {
+                        if (head[0] == (byte)'2' && head[1] == (byte)'0' && head[2] == (byte)'1' && head[3] == (byte)',')
+                        {
+                            lines++;
+                        }
+
+                        atLineStart = false;
+                    }
+                }
+            }
+
+            Interlocked.Add(ref _messages, messages);
+            Interlocked.Add(ref _lines, lines);
+            Interlocked.Exchange(ref _lastTicks, Stopwatch.GetTimestamp());
+        }
+
+        if (!_disposing)
+        {
+            Interlocked.Increment(ref _disconnects);
+            Console.Error.WriteLine("[mqtt] the counting subscriber (mosquitto_sub) exited: MQTT figures undercount");
         }
     }
 }
@@ -185,7 +348,7 @@ public static class MqttBench
     {
         const string line = "201,c8y_ThreePhaseElectricityMeasurement,2026-12-04T20:41:47.123Z,c8y_ThreePhaseElectricityMeasurement,P+,3512.4,W";
         var payload = Encoding.UTF8.GetBytes(string.Join('\n', Enumerable.Repeat(line, 100)));
-        await using var counter = await MqttDeliveryCounter.StartAsync(host, port, ["iotbench/ceiling/#"], cancellationToken);
+        await using var counter = await MqttDeliveryCounter.StartInProcessAsync(host, port, ["iotbench/ceiling/#"], cancellationToken);
         using var publisher = await ConnectAsync(host, port, $"bench-pub-{Environment.ProcessId}", cancellationToken);
         var message = new MqttApplicationMessageBuilder().WithTopic("iotbench/ceiling/s/us").WithPayload(payload)
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).Build();
@@ -379,7 +542,7 @@ public static class MqttBench
     }
 
     /// <summary>Until the subscriber's count stops moving for half a second; returns seconds from start to the last delivery.</summary>
-    private static async Task<double> WaitForTailAsync(MqttDeliveryCounter counter, long published, long started, CancellationToken cancellationToken)
+    private static async Task<double> WaitForTailAsync(IDeliveryCounter counter, long published, long started, CancellationToken cancellationToken)
     {
         var publishSeconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var last = -1L;

@@ -112,7 +112,7 @@ public static class PipelineRun
 
         // --mqtt: the Core's own MQTT sink (MqttService) in the same host — Cumulocity, the chosen session mode,
         // QoS 1, a fresh disk queue — and a subscriber on the broker counting the SmartREST 201 lines it receives.
-        MqttDeliveryCounter? mqttCounter = null;
+        IDeliveryCounter? mqttCounter = null;
         string? mqttFolder = null;
         if (options.MqttEnabled)
         {
