@@ -110,11 +110,10 @@ public sealed class MqttDiskQueue
                 stream.Dispose();
             }
 
-            var dropped = 0;
-            while (_tailSequence - _headSequence > _capacity)
+            var dropped = (int)Math.Max(0, _tailSequence - _headSequence - _capacity);
+            if (dropped > 0)
             {
-                SkipHead();
-                dropped++;
+                SkipHead(dropped);
             }
 
             if (dropped > 0)
@@ -251,21 +250,27 @@ public sealed class MqttDiskQueue
         _cursorDirty = false;
     }
 
-    private void SkipHead()
+    /// <summary>Drops the <paramref name="count"/> oldest messages, reading their headers through one open stream per segment.</summary>
+    private void SkipHead(int count)
     {
-        while (true)
+        Span<byte> header = stackalloc byte[4];
+        while (count > 0)
         {
             var path = SegmentPath(_headSegment);
             var length = File.Exists(path) ? new FileInfo(path).Length : 0;
             if (_headOffset < length)
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                stream.Position = _headOffset;
-                Span<byte> header = stackalloc byte[4];
-                stream.ReadExactly(header);
-                _headOffset += 4 + BinaryPrimitives.ReadInt32LittleEndian(header);
-                _headSequence++;
-                return;
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+                while (count > 0 && _headOffset < length)
+                {
+                    stream.Position = _headOffset;
+                    stream.ReadExactly(header);
+                    _headOffset += 4 + BinaryPrimitives.ReadInt32LittleEndian(header);
+                    _headSequence++;
+                    count--;
+                }
+
+                continue;
             }
 
             if (_headSegment >= _tailSegment)
