@@ -113,7 +113,10 @@ public sealed class BenchEnvironment : IAsyncDisposable
             allow_anonymous true
             max_queued_messages 0
             persistence false
-            log_dest none
+            log_dest file {Path.Combine(WorkDirectory, "mosquitto.log")}
+            log_type error
+            log_type warning
+            log_type notice
             """, cancellationToken);
         _mosquitto = Process.Start(new ProcessStartInfo("mosquitto", ["-c", config]) { RedirectStandardError = true, RedirectStandardOutput = true })
             ?? throw new InvalidOperationException("mosquitto did not start (apt-get install -y mosquitto).");

@@ -29,9 +29,13 @@ public sealed class BenchOptions
           --warmup T           run before measuring (default 10s)
           --store S            none | sqlite | postgres (default sqlite); with --find-max a comma list
           --pg "CONN"          use this PostgreSQL instead of starting a throwaway server
-          --mqtt M             none | local (start a Mosquitto) | HOST:PORT (default none)
-          --mqtt-mode M        device | gateway (default gateway)
+          --mqtt M             none | local (start a Mosquitto) | HOST:PORT (default none): adds the Core's MQTT
+                               sink (Cumulocity, QoS 1) to every pipeline run, a subscriber counting the SmartREST
+                               201 lines delivered, and the MQTT baselines (raw MQTTnet loops vs the Core's
+                               gateway path fed at saturation); with --find-max the search runs with MQTT on
+          --mqtt-mode M        device | gateway (default gateway): Cumulocity per-device sessions or one gateway
           --subscribers N      devices watched through the live feed for the latency figure (default 100)
+          --run on|off         the pipeline run (default on); off = only the baselines / queries
           --baselines on|off   raw SQLite / Npgsql / MQTTnet and EF Core baselines (default on)
           --baseline-rows N    rows each storage baseline writes (default 200000)
           --find-max           capacity search: doubling then bisecting at 1 Hz for each --store
@@ -65,6 +69,8 @@ public sealed class BenchOptions
     public int Subscribers { get; set; } = 100;
 
     public bool Baselines { get; set; } = true;
+
+    public bool Run { get; set; } = true;
 
     public int BaselineRows { get; set; } = 200_000;
 
@@ -116,6 +122,7 @@ public sealed class BenchOptions
                         : throw new ArgumentException("--mqtt-mode must be device or gateway.");
                     break;
                 case "--subscribers": o.Subscribers = ParseInt(name, Next()); break;
+                case "--run": o.Run = Next() is not ("off" or "false" or "no"); break;
                 case "--baselines": o.Baselines = Next() is not ("off" or "false" or "no"); break;
                 case "--baseline-rows": o.BaselineRows = ParseInt(name, Next()); break;
                 case "--find-max": o.FindMax = true; break;

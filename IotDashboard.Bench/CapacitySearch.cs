@@ -8,8 +8,12 @@ public static class CapacitySearch
 {
     public static async Task<CapacityResult> RunAsync(BenchOptions options, BenchEnvironment environment, StoreKind store, CancellationToken cancellationToken)
     {
-        var result = new CapacityResult { Store = store.ToString().ToLowerInvariant() };
-        var oneHertz = new BenchOptions { Interval = TimeSpan.FromSeconds(1), Duration = options.Duration, Warmup = options.Warmup, Subscribers = options.Subscribers, Keep = options.Keep };
+        var result = new CapacityResult { Store = store.ToString().ToLowerInvariant() + (options.MqttEnabled ? "+mqtt-" + options.MqttMode.ToString().ToLowerInvariant() : "") };
+        var oneHertz = new BenchOptions
+        {
+            Interval = TimeSpan.FromSeconds(1), Duration = options.Duration, Warmup = options.Warmup, Subscribers = options.Subscribers, Keep = options.Keep,
+            Mqtt = options.Mqtt, MqttMode = options.MqttMode,
+        };
         var low = 0;
         int? high = null;
         var next = options.Devices;

@@ -3,6 +3,7 @@ using IotDashboard.Core;
 using IotDashboard.Core.Devices;
 using IotDashboard.Core.Devices.Types;
 using IotDashboard.Core.Live;
+using IotDashboard.Core.Mqtt;
 using IotDashboard.Core.Simulation;
 using IotDashboard.Core.Storage;
 using Microsoft.Extensions.Configuration;
@@ -48,7 +49,22 @@ public sealed class RunResult
     public double GcHeapMb { get; set; }
     public double ProcessCores { get; set; }
     public double MachineBusy { get; set; }
+    /// <summary>With --mqtt: the Core's session mode (device | gateway).</summary>
+    public string? MqttMode { get; set; }
+    /// <summary>SmartREST measurement lines (one per reading) a subscriber on the broker received per second in the window.</summary>
     public double? MqttDeliveredPerSecond { get; set; }
+    public double? MqttMessagesPerSecond { get; set; }
+    /// <summary>All 201 lines received after the catch-up (devices stopped, queue emptied) vs readings generated.</summary>
+    public long? MqttDelivered { get; set; }
+    public long? MqttNotDelivered { get; set; }
+    public long? MqttDropped { get; set; }
+    public long? MqttQueuedAtWindowEnd { get; set; }
+    public double? MqttCatchUpSeconds { get; set; }
+    public long? MqttSubscriberDisconnects { get; set; }
+    /// <summary>Writing every device's reading counter once, while the pipeline runs: the Core's way vs the previous EF way.</summary>
+    public int? CounterFlushDevices { get; set; }
+    public double? CounterFlushMs { get; set; }
+    public double? CounterFlushEfMs { get; set; }
     public bool Sustained { get; set; }
     public string Verdict { get; set; } = "";
 }
@@ -67,7 +83,7 @@ public static class PipelineRun
     {
         var result = new RunResult
         {
-            Store = store.ToString().ToLowerInvariant(),
+            Store = store.ToString().ToLowerInvariant() + (options.MqttEnabled ? "+mqtt-" + options.MqttMode.ToString().ToLowerInvariant() : ""),
             Devices = devices,
             IntervalSeconds = options.Interval.TotalSeconds,
             WarmupSeconds = options.Warmup.TotalSeconds,
@@ -85,15 +101,35 @@ public static class PipelineRun
             ContentRootPath = environment.WorkDirectory,
             EnvironmentName = Environments.Production,
         });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>
         {
             ["Database:Provider"] = store == StoreKind.Postgres ? "Postgres" : "Sqlite",
             ["Database:ConnectionString"] = connectionString,
             ["Simulation:SeedDemo"] = "false",
             ["Simulation:ResumeOnStart"] = "false",
             ["Storage:RetentionDays"] = "0",
-        });
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
+        };
+
+        // --mqtt: the Core's own MQTT sink (MqttService) in the same host — Cumulocity, the chosen session mode,
+        // QoS 1, a fresh disk queue — and a subscriber on the broker counting the SmartREST 201 lines it receives.
+        IDeliveryCounter? mqttCounter = null;
+        string? mqttFolder = null;
+        if (options.MqttEnabled)
+        {
+            var (mqttHost, mqttPort) = await environment.BrokerAsync(cancellationToken);
+            mqttFolder = Path.Combine(environment.WorkDirectory, "mqtt-" + Guid.NewGuid().ToString("N")[..8]);
+            foreach (var (key, value) in MqttBench.CoreSettings(mqttHost, mqttPort, options.MqttMode, Path.Combine(mqttFolder, "queue"), "bench-gw-" + Path.GetFileName(mqttFolder)))
+            {
+                settings[key] = value;
+            }
+
+            result.MqttMode = options.MqttMode.ToString().ToLowerInvariant();
+            mqttCounter = await MqttDeliveryCounter.StartAsync(mqttHost, mqttPort, MqttBench.SmartRestFilters, cancellationToken);
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error); // keys of a throwaway host
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromMinutes(10));
         builder.AddIotDashboardCore();
 
@@ -103,6 +139,7 @@ public static class PipelineRun
             // The same host without the storage sink (device configuration still lives in a SQLite file).
             builder.Services.RemoveAll<IMeasurementSink>();
             builder.Services.AddSingleton<IMeasurementSink>(sp => sp.GetRequiredService<LiveFeed>());
+            builder.Services.AddSingleton<IMeasurementSink>(sp => sp.GetRequiredService<MqttService>());
         }
 
         builder.Services.AddSingleton<IMeasurementSink>(probe);
@@ -162,6 +199,7 @@ public static class PipelineRun
         var generated0 = metrics.Generated;
         var stored0 = store == StoreKind.None ? LiveDelivered(metrics, pipeline) : metrics.Stored;
         var skipped0 = scheduler.SkippedTicks;
+        var (mqttLines0, mqttMessages0) = (mqttCounter?.Lines ?? 0, mqttCounter?.Count ?? 0);
         var resources = new ResourceSampler();
         resources.Start();
         var window = Stopwatch.StartNew();
@@ -173,6 +211,17 @@ public static class PipelineRun
         result.GeneratedPerSecond = (metrics.Generated - generated0) / seconds;
         result.StoredPerSecond = ((store == StoreKind.None ? LiveDelivered(metrics, pipeline) : metrics.Stored) - stored0) / seconds;
         result.SkippedTicks = scheduler.SkippedTicks - skipped0;
+        var mqtt = services.GetRequiredService<MqttService>();
+        if (store != StoreKind.None && options.Baselines)
+        {
+            await TimeCounterFlushAsync(services, result, cancellationToken);
+        }
+        if (mqttCounter is not null)
+        {
+            result.MqttDeliveredPerSecond = (mqttCounter.Lines - mqttLines0) / seconds;
+            result.MqttMessagesPerSecond = (mqttCounter.Count - mqttMessages0) / seconds;
+            result.MqttQueuedAtWindowEnd = mqtt.GetStatus().Queued;
+        }
         result.QueueDepthMax = maxDepth;
         var (ws2, heap2) = ResourceSampler.Memory(collect: false);
         result.WorkingSetMb = ws2 / 1048576.0;
@@ -184,6 +233,32 @@ public static class PipelineRun
         foreach (var subscription in subscriptions)
         {
             subscription.Dispose();
+        }
+
+        if (mqttCounter is not null)
+        {
+            // MQTT: stop generating, then give the queue up to 2 minutes to reach the broker before the host stops
+            // (at shutdown the Core keeps what is left on disk for the next start; the bench counts it as not delivered).
+            var catchUp = Stopwatch.StartNew();
+            await manager.StopAsync(ids, CancellationToken.None);
+            var last = -1L;
+            var stableSince = catchUp.Elapsed;
+            while (catchUp.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                await Task.Delay(250, CancellationToken.None);
+                var lines = mqttCounter.Lines;
+                if (lines != last)
+                {
+                    (last, stableSince) = (lines, catchUp.Elapsed);
+                }
+                else if (pipeline.QueueDepth == 0 && mqtt.GetStatus().Queued == 0 && catchUp.Elapsed - stableSince > TimeSpan.FromSeconds(1))
+                {
+                    break;
+                }
+            }
+
+            result.MqttCatchUpSeconds = catchUp.Elapsed.TotalSeconds;
+            result.MqttDropped = mqtt.GetStatus().Dropped;
         }
 
         var drain = Stopwatch.StartNew();
@@ -202,6 +277,14 @@ public static class PipelineRun
         }
 
         result.Lost = result.Generated - result.Stored;
+        if (mqttCounter is not null)
+        {
+            result.MqttSubscriberDisconnects = mqttCounter.Disconnects;
+            result.MqttDelivered = mqttCounter.Lines;
+            result.MqttNotDelivered = result.Generated - mqttCounter.Lines;
+            await mqttCounter.DisposeAsync();
+            MqttBench.TryDelete(mqttFolder!);
+        }
         result.LatenessP50Ms = probe.Lateness.Percentile(0.50);
         result.LatenessP99Ms = probe.Lateness.Percentile(0.99);
         result.LatenessMaxMs = probe.Lateness.MaxMs;
@@ -231,6 +314,21 @@ public static class PipelineRun
             reasons.Add($"{result.Lost:N0} lost");
         }
 
+        if (result.MqttDeliveredPerSecond is { } delivered && delivered < 0.97 * result.GeneratedPerSecond)
+        {
+            reasons.Add($"MQTT delivered only {delivered:N0} readings/s of {result.GeneratedPerSecond:N0}/s generated ({result.MqttQueuedAtWindowEnd:N0} queued at the end of the window)");
+        }
+
+        if (result.MqttSubscriberDisconnects is > 0)
+        {
+            reasons.Add($"the counting subscriber lost its connection {result.MqttSubscriberDisconnects} time(s): MQTT figures undercount");
+        }
+
+        if (result.MqttNotDelivered is { } notDelivered && notDelivered > 0)
+        {
+            reasons.Add($"MQTT: {notDelivered:N0} readings not delivered after {result.MqttCatchUpSeconds:N0} s catch-up ({result.MqttDropped:N0} dropped)");
+        }
+
         result.Sustained = reasons.Count == 0;
         result.Verdict = result.Sustained ? "sustained" : "NOT sustained: " + string.Join("; ", reasons);
         if (!quiet)
@@ -249,6 +347,66 @@ public static class PipelineRun
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The device counter flush for the whole fleet, with the pipeline still running: <c>DeviceManager</c>'s writer
+    /// (SQLite: one prepared UPDATE per device in one transaction; PostgreSQL: one UPDATE … FROM unnest) against the
+    /// previous code (one change-tracked EF UPDATE per device in SaveChanges), alternating, best of two each.
+    /// </summary>
+    private static async Task TimeCounterFlushAsync(IServiceProvider services, RunResult result, CancellationToken cancellationToken)
+    {
+        var contexts = services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<IotDbContext>>();
+        List<IotDashboard.Core.Storage.Entities.DeviceConfig> devices;
+        await using (var read = await contexts.CreateDbContextAsync(cancellationToken))
+        {
+            devices = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.ToListAsync(
+                Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AsNoTracking(read.Devices), cancellationToken);
+        }
+
+        var core = double.MaxValue;
+        var ef = double.MaxValue;
+        for (var round = 0; round < 2; round++)
+        {
+            foreach (var d in devices)
+            {
+                d.ReadingsCount += 1;
+                d.LastReadingAt = TimeProvider.System.GetUtcNow();
+            }
+
+            var watch = Stopwatch.StartNew();
+            await using (var context = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                await DeviceManager.WriteCountersAsync(context, devices, cancellationToken);
+            }
+
+            core = Math.Min(core, watch.Elapsed.TotalMilliseconds);
+            foreach (var d in devices)
+            {
+                d.ReadingsCount += 1;
+            }
+
+            watch.Restart();
+            await using (var context = await contexts.CreateDbContextAsync(cancellationToken))
+            {
+                // The previous DeviceManager.FlushCountersAsync, verbatim in effect.
+                foreach (var device in devices)
+                {
+                    var stub = new IotDashboard.Core.Storage.Entities.DeviceConfig { Id = device.Id, ExternalId = device.ExternalId, Name = device.Name, DeviceType = device.DeviceType, ParametersJson = device.ParametersJson };
+                    var entry = context.Devices.Attach(stub);
+                    entry.Property(x => x.ReadingsCount).CurrentValue = device.ReadingsCount;
+                    entry.Property(x => x.ReadingsCount).IsModified = true;
+                    entry.Property(x => x.LastReadingAt).CurrentValue = device.LastReadingAt;
+                    entry.Property(x => x.LastReadingAt).IsModified = true;
+                }
+
+                await context.SaveChangesAsync(cancellationToken);
+            }
+
+            ef = Math.Min(ef, watch.Elapsed.TotalMilliseconds);
+        }
+
+        (result.CounterFlushDevices, result.CounterFlushMs, result.CounterFlushEfMs) = (devices.Count, core, ef);
     }
 
     private static long LiveDelivered(PipelineMetrics metrics, MeasurementPipeline pipeline) =>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IotDashboard.Core.Devices;
 using IotDashboard.Core.Devices.Types;
 using IotDashboard.Core.Storage;
 using IotDashboard.Core.Storage.Entities;
@@ -91,6 +92,16 @@ public static class QueryBench
             async () => (await queries.GetSeriesAsync(gridDevice, start, start.AddDays(1), 1440, cancellationToken)).Count));
         result.Timings.Add(await TimeAsync($"24 h chart, 1,440 points, heat pump",
             async () => (await queries.GetSeriesAsync(heatPumpDevice, start, start.AddDays(1), 1440, cancellationToken)).Count));
+        // What the charts really ask for (GetSeriesAsync with series keys): the device page's default selection
+        // (power, voltage, current: no JSON), and one type-specific series besides power (one JSON path).
+        string[] chartDefault = ["power", "voltage", "current"];
+        var gridExtra = new MainGridType().Series[CommonSeries.Count].Key;
+        result.Timings.Add(await TimeAsync($"24 h chart, 1,440 points, grid meter, keys power+voltage+current",
+            async () => (await queries.GetSeriesAsync(gridDevice, start, start.AddDays(1), 1440, chartDefault, cancellationToken)).Count));
+        result.Timings.Add(await TimeAsync($"24 h chart, 1,440 points, grid meter, keys power+{gridExtra}",
+            async () => (await queries.GetSeriesAsync(gridDevice, start, start.AddDays(1), 1440, ["power", gridExtra], cancellationToken)).Count));
+        result.Timings.Add(await TimeAsync($"24 h chart, 1,440 points, heat pump, keys power+voltage+current",
+            async () => (await queries.GetSeriesAsync(heatPumpDevice, start, start.AddDays(1), 1440, chartDefault, cancellationToken)).Count));
         result.Timings.Add(await TimeAsync($"data view page 1 ({PageSize} rows): type heatpump, 6 h range, newest first",
             async () => (await queries.QueryAsync(new ReadingQuery(DeviceType: HeatPumpType.TypeId, From: start.AddHours(12), To: start.AddHours(18)), 0, PageSize, cancellationToken)).Count));
         result.Timings.Add(await TimeAsync($"data view page 1 ({PageSize} rows): type heatpump, 24 h range, newest first",

@@ -39,8 +39,17 @@ internal sealed class MqttConnectionSetup
 /// </summary>
 internal sealed partial class MqttConnection : IAsyncDisposable
 {
-    private const int BatchSize = 500;
-    private const int PublishWindow = 64;
+    /// <summary>
+    /// Queue entries read at a time, at least; within a batch a topic's lines share messages. With a backlog the
+    /// batch grows to the backlog (up to <see cref="MaxBatchSize"/>), so that a gateway with thousands of children
+    /// packs several readings per child into one message and catches up instead of falling further behind.
+    /// </summary>
+    private const int BatchSize = 2_000;
+
+    private const int MaxBatchSize = 100_000;
+
+    /// <summary>MQTT messages published and not yet acknowledged, at most.</summary>
+    private const int PublishWindow = 512;
     private const int RefusalsBeforeGivingUp = 2;
     private static readonly TimeSpan _refusedRetry = TimeSpan.FromMinutes(15);
 
@@ -63,6 +72,10 @@ internal sealed partial class MqttConnection : IAsyncDisposable
     private DateTimeOffset? _lastPublishAt;
     private DateTimeOffset? _connectedSince;
     private long _lastActivity = Stopwatch.GetTimestamp();
+    private int _batchesSinceCursor;
+
+    /// <summary>Entries after the committed head that the broker acknowledged (owner loop only).</summary>
+    private readonly HashSet<long> _acknowledged = [];
 
     public MqttConnection(MqttConnectionSetup setup, MqttOptions options, MqttDiskQueue queue, TimeProvider time, ILogger logger)
     {
@@ -289,60 +302,76 @@ internal sealed partial class MqttConnection : IAsyncDisposable
         return (true, false);
     }
 
-    /// <summary>Sends the control lane, then one batch from the queue. False when there was nothing to send.</summary>
+    /// <summary>
+    /// Sends the control lane, then the disk queue until it is empty, keeping up to <see cref="PublishWindow"/>
+    /// messages in flight all the way (QoS 1 acknowledgements overlap; reading the next batch does not wait for
+    /// the previous one to be acknowledged). False when there was nothing to send.
+    /// </summary>
+    /// <remarks>
+    /// SmartREST (<see cref="MqttConnectionSetup.PackLines"/>): within a batch read from the queue, the lines of
+    /// one topic — one device, or one gateway child — are joined into as few messages as fit 16,184 bytes, in
+    /// their order. With no backlog that is one reading per message; when the queue has a backlog (after an
+    /// outage, or when the fleet outruns the connection), a child's readings share messages and the connection
+    /// catches up. The queue is committed in its own order as acknowledgements arrive; an entry that was
+    /// acknowledged while an earlier one was not is remembered and not sent again after a reconnect, so a
+    /// disconnect repeats only messages that were really unacknowledged (at-least-once) and every device's lines
+    /// still arrive in order.
+    /// </remarks>
     private async Task<bool> PumpAsync(CancellationToken cancellationToken)
     {
         var client = _client!;
         var worked = false;
-        while (_control.TryPeek(out var control))
-        {
-            await PublishAsync(client, control.Topic, control.Payload, cancellationToken);
-            _control.TryDequeue(out _);
-            worked = true;
-        }
-
-        var batch = _queue.Peek(BatchSize);
-        if (batch.Count == 0)
-        {
-            return worked;
-        }
-
-        // Up to PublishWindow messages in flight (QoS 1 acknowledgements overlap); MQTTnet sends them in call
-        // order on the one connection, and the queue is committed strictly in order as acknowledgements arrive,
-        // so a failure re-sends only what was not acknowledged.
-        var inFlight = new Queue<(Task Publish, QueuedMessage Last, int Count)>();
+        var inFlight = new Queue<InFlight>();
+        var batches = new Queue<PendingBatch>();
+        QueuedMessage? readTo = null;
         try
         {
-            var start = 0;
-            while (start < batch.Count)
+            while (!cancellationToken.IsCancellationRequested)
             {
-                var (end, payload) = NextMessage(batch, start);
-                if (payload is null)
+                worked |= await SendControlAsync(client, cancellationToken);
+                var entries = _queue.PeekAfter(readTo, (int)Math.Clamp(_queue.CountAfter(readTo), BatchSize, MaxBatchSize));
+                if (entries.Count == 0)
                 {
-                    Interlocked.Increment(ref _droppedOversized);
-                    RecordError($"A message to {batch[start].Topic} exceeded {SmartRest.MaxMessageBytes} bytes and was dropped.");
-                    inFlight.Enqueue((Task.CompletedTask, batch[end - 1], 0));
-                }
-                else
-                {
-                    inFlight.Enqueue((PublishAsync(client, batch[start].Topic, payload, cancellationToken), batch[end - 1], end - start));
+                    break;
                 }
 
-                if (inFlight.Count >= PublishWindow)
+                worked = true;
+                readTo = entries[^1];
+                var batch = new PendingBatch(entries);
+                batches.Enqueue(batch);
+                foreach (var message in Messages(batch))
                 {
-                    await CompleteAsync(inFlight.Dequeue());
+                    inFlight.Enqueue(message.Payload is null
+                        ? message with { Publish = Task.CompletedTask }
+                        : message with { Publish = PublishAsync(client, message.Topic, message.Payload, cancellationToken) });
+                    while (inFlight.Count >= PublishWindow)
+                    {
+                        await CompleteAsync(inFlight.Dequeue(), batches);
+                    }
                 }
 
-                start = end;
+                Advance(batches); // entries that were acknowledged before a reconnect and are not sent again
             }
 
             while (inFlight.Count > 0)
             {
-                await CompleteAsync(inFlight.Dequeue());
+                await CompleteAsync(inFlight.Dequeue(), batches);
             }
         }
         finally
         {
+            // Acknowledged behind an unacknowledged entry: remembered, so that the next turn does not send them again.
+            foreach (var batch in batches)
+            {
+                for (var i = batch.Committed; i < batch.Entries.Count; i++)
+                {
+                    if (batch.Acked[i])
+                    {
+                        _acknowledged.Add(batch.Entries[i].Sequence);
+                    }
+                }
+            }
+
             _queue.SaveCursor();
             while (inFlight.Count > 0)
             {
@@ -356,48 +385,223 @@ internal sealed partial class MqttConnection : IAsyncDisposable
             }
         }
 
-        return true;
+        return worked;
+    }
 
-        async Task CompleteAsync((Task Publish, QueuedMessage Last, int Count) item)
+    /// <summary>
+    /// The control lane (child registrations, operation answers), before any further queued reading. SmartREST:
+    /// a topic's lines are packed into shared messages in their order; the session's own topic (<c>s/us</c>, where a
+    /// gateway creates its children with <c>101</c>) goes first and is acknowledged before the children's lines are
+    /// published, those then up to <see cref="PublishWindow"/> in flight — a gateway registers thousands of
+    /// children in seconds instead of one acknowledged message at a time.
+    /// </summary>
+    private async Task<bool> SendControlAsync(IMqttClient client, CancellationToken cancellationToken)
+    {
+        if (_control.IsEmpty)
         {
-            await item.Publish;
-            _queue.Commit(item.Last);
-            Interlocked.Add(ref _published, item.Count);
+            return false;
+        }
+
+        var taken = new List<MqttOutgoing>();
+        while (_control.TryDequeue(out var control))
+        {
+            taken.Add(control);
+        }
+
+        try
+        {
+            if (!_setup.PackLines)
+            {
+                foreach (var message in taken)
+                {
+                    await PublishAsync(client, message.Topic, message.Payload, cancellationToken);
+                }
+
+                return true;
+            }
+
+            var session = taken.Where(m => m.Topic == SmartRest.UpTopic).Select(m => m.Payload);
+            foreach (var payload in SmartRest.Pack(session))
+            {
+                await PublishAsync(client, SmartRest.UpTopic, payload, cancellationToken);
+            }
+
+            var window = new Queue<Task>();
+            foreach (var group in taken.Where(m => m.Topic != SmartRest.UpTopic).GroupBy(m => m.Topic, StringComparer.Ordinal))
+            {
+                foreach (var payload in SmartRest.Pack(group.Select(m => m.Payload)))
+                {
+                    window.Enqueue(PublishAsync(client, group.Key, payload, cancellationToken));
+                    if (window.Count >= PublishWindow)
+                    {
+                        await window.Dequeue();
+                    }
+                }
+            }
+
+            while (window.Count > 0)
+            {
+                await window.Dequeue();
+            }
+
+            taken.Clear();
+            return true;
+        }
+        finally
+        {
+            if (taken.Count > 0)
+            {
+                // Not (all) acknowledged: the whole lane again, in front of anything queued meanwhile (at-least-once).
+                var later = new List<MqttOutgoing>();
+                while (_control.TryDequeue(out var control))
+                {
+                    later.Add(control);
+                }
+
+                foreach (var message in taken.Concat(later))
+                {
+                    _control.Enqueue(message);
+                }
+            }
         }
     }
 
-    /// <summary>The queued messages from <paramref name="start"/> that go out as one MQTT message.</summary>
-    private (int End, string? Payload) NextMessage(IReadOnlyList<QueuedMessage> batch, int start)
+    private async Task CompleteAsync(InFlight message, Queue<PendingBatch> batches)
     {
-        var first = batch[start];
-        var bytes = Encoding.UTF8.GetByteCount(first.Payload);
-        if (!_setup.PackLines)
+        await message.Publish;
+        var batch = message.Batch;
+        foreach (var index in message.Entries)
         {
-            return (start + 1, first.Payload);
+            batch.Acked[index] = true;
         }
 
-        if (bytes > SmartRest.MaxMessageBytes)
+        if (message.Payload is not null)
         {
-            return (start + 1, null);
+            Interlocked.Add(ref _published, message.Entries.Length);
         }
 
-        var end = start + 1;
-        StringBuilder? joined = null;
-        while (end < batch.Count && batch[end].Topic == first.Topic)
+        Advance(batches);
+    }
+
+    /// <summary>Commits the queue up to the first entry not acknowledged yet.</summary>
+    private void Advance(Queue<PendingBatch> batches)
+    {
+        while (batches.TryPeek(out var batch))
         {
-            var next = Encoding.UTF8.GetByteCount(batch[end].Payload);
-            if (bytes + 1 + next > SmartRest.MaxMessageBytes)
+            var from = batch.Committed;
+            while (batch.Committed < batch.Entries.Count && batch.Acked[batch.Committed])
             {
-                break;
+                batch.Committed++;
             }
 
-            joined ??= new StringBuilder(first.Payload, SmartRest.MaxMessageBytes);
-            joined.Append('\n').Append(batch[end].Payload);
-            bytes += 1 + next;
-            end++;
+            if (batch.Committed > from)
+            {
+                _queue.Commit(batch.Entries[batch.Committed - 1]);
+                for (var i = from; i < batch.Committed && _acknowledged.Count > 0; i++)
+                {
+                    _acknowledged.Remove(batch.Entries[i].Sequence);
+                }
+            }
+
+            if (batch.Committed < batch.Entries.Count)
+            {
+                return;
+            }
+
+            batches.Dequeue();
+            if (++_batchesSinceCursor >= 8)
+            {
+                _queue.SaveCursor();
+                _batchesSinceCursor = 0;
+            }
+        }
+    }
+
+    /// <summary>The MQTT messages for one batch read from the queue (see <see cref="PumpAsync"/>).</summary>
+    private List<InFlight> Messages(PendingBatch batch)
+    {
+        var entries = batch.Entries;
+        var messages = new List<InFlight>();
+        if (_acknowledged.Count > 0 && entries.Count > 0)
+        {
+            _acknowledged.RemoveWhere(sequence => sequence < entries[0].Sequence); // dropped (queue full) meanwhile
         }
 
-        return (end, joined?.ToString() ?? first.Payload);
+        if (!_setup.PackLines)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (_acknowledged.Contains(entries[i].Sequence))
+                {
+                    batch.Acked[i] = true;
+                    continue;
+                }
+
+                messages.Add(new InFlight(null!, batch, [i], entries[i].Topic, entries[i].Payload));
+            }
+
+            return messages;
+        }
+
+        // Topic → the message being filled for it (its index in 'groups'); groups in order of first appearance.
+        var open = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = new List<(string Topic, List<int> Entries, int Bytes)>();
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            if (_acknowledged.Contains(entry.Sequence))
+            {
+                batch.Acked[i] = true;
+                continue;
+            }
+
+            var bytes = Encoding.UTF8.GetByteCount(entry.Payload);
+            if (bytes > SmartRest.MaxMessageBytes)
+            {
+                Interlocked.Increment(ref _droppedOversized);
+                RecordError($"A message to {entry.Topic} exceeded {SmartRest.MaxMessageBytes} bytes and was dropped.");
+                messages.Add(new InFlight(null!, batch, [i], entry.Topic, null));
+                continue;
+            }
+
+            if (open.TryGetValue(entry.Topic, out var g) && groups[g].Bytes + 1 + bytes <= SmartRest.MaxMessageBytes)
+            {
+                groups[g].Entries.Add(i);
+                groups[g] = groups[g] with { Bytes = groups[g].Bytes + 1 + bytes };
+                continue;
+            }
+
+            open[entry.Topic] = groups.Count;
+            groups.Add((entry.Topic, [i], bytes));
+        }
+
+        foreach (var (topic, indexes, bytes) in groups)
+        {
+            string payload;
+            if (indexes.Count == 1)
+            {
+                payload = entries[indexes[0]].Payload;
+            }
+            else
+            {
+                var joined = new StringBuilder(bytes);
+                foreach (var index in indexes)
+                {
+                    if (joined.Length > 0)
+                    {
+                        joined.Append('\n');
+                    }
+
+                    joined.Append(entries[index].Payload);
+                }
+
+                payload = joined.ToString();
+            }
+
+            messages.Add(new InFlight(null!, batch, [.. indexes], topic, payload));
+        }
+
+        return messages;
     }
 
     private IEnumerable<MqttOutgoing> Pack(IReadOnlyList<MqttOutgoing> messages)
@@ -489,4 +693,17 @@ internal sealed partial class MqttConnection : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "MQTT {ClientId} did not stop within 10 s")]
     private partial void LogSlowStop(string clientId);
+
+    /// <summary>A batch read from the queue: which entries were acknowledged, how far it is committed.</summary>
+    private sealed class PendingBatch(IReadOnlyList<QueuedMessage> entries)
+    {
+        public IReadOnlyList<QueuedMessage> Entries { get; } = entries;
+
+        public bool[] Acked { get; } = new bool[entries.Count];
+
+        public int Committed { get; set; }
+    }
+
+    /// <summary>One MQTT message: its publish, and the queue entries it carries (Payload null: dropped as oversized).</summary>
+    private sealed record InFlight(Task Publish, PendingBatch Batch, int[] Entries, string Topic, string? Payload);
 }

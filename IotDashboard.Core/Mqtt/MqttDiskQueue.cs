@@ -66,6 +66,15 @@ public sealed class MqttDiskQueue
         }
     }
 
+    /// <summary>Messages waiting after <paramref name="last"/> (see <see cref="PeekAfter"/>).</summary>
+    public long CountAfter(QueuedMessage? last)
+    {
+        lock (_lock)
+        {
+            return last is not null && last.Sequence >= _headSequence ? _tailSequence - last.Sequence - 1 : _tailSequence - _headSequence;
+        }
+    }
+
     /// <summary>Messages dropped because the queue was full, since this instance was opened.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
@@ -101,11 +110,10 @@ public sealed class MqttDiskQueue
                 stream.Dispose();
             }
 
-            var dropped = 0;
-            while (_tailSequence - _headSequence > _capacity)
+            var dropped = (int)Math.Max(0, _tailSequence - _headSequence - _capacity);
+            if (dropped > 0)
             {
-                SkipHead();
-                dropped++;
+                SkipHead(dropped);
             }
 
             if (dropped > 0)
@@ -120,15 +128,28 @@ public sealed class MqttDiskQueue
     }
 
     /// <summary>The oldest messages, up to <paramref name="max"/>, without removing them.</summary>
-    public IReadOnlyList<QueuedMessage> Peek(int max)
+    public IReadOnlyList<QueuedMessage> Peek(int max) => PeekAfter(null, max);
+
+    /// <summary>
+    /// Up to <paramref name="max"/> messages after <paramref name="last"/> (read but not yet committed: a sender
+    /// keeps publishing while earlier messages wait for their acknowledgement), without removing anything. From
+    /// the head when <paramref name="last"/> is null or was dropped or committed meanwhile.
+    /// </summary>
+    public IReadOnlyList<QueuedMessage> PeekAfter(QueuedMessage? last, int max)
     {
         lock (_lock)
         {
-            var result = new List<QueuedMessage>(Math.Min(max, (int)Math.Min(int.MaxValue, _tailSequence - _headSequence)));
             var segment = _headSegment;
             var offset = _headOffset;
             var sequence = _headSequence;
+            if (last is not null && last.Sequence >= _headSequence)
+            {
+                (segment, offset, sequence) = (last.End.Segment, last.End.Offset, last.Sequence + 1);
+            }
+
+            var result = new List<QueuedMessage>((int)Math.Clamp(_tailSequence - sequence, 0, max));
             FileStream? stream = null;
+            string? lastTopic = null;
             try
             {
                 while (result.Count < max && sequence < _tailSequence)
@@ -152,7 +173,8 @@ public sealed class MqttDiskQueue
                         continue;
                     }
 
-                    var (recordSequence, topic, payload, length) = Read(stream);
+                    var (recordSequence, topic, payload, length) = Read(stream, lastTopic);
+                    lastTopic = topic;
                     offset += length;
                     result.Add(new QueuedMessage(recordSequence, topic, payload, new QueuePosition(segment, offset)));
                     sequence = recordSequence + 1;
@@ -228,21 +250,27 @@ public sealed class MqttDiskQueue
         _cursorDirty = false;
     }
 
-    private void SkipHead()
+    /// <summary>Drops the <paramref name="count"/> oldest messages, reading their headers through one open stream per segment.</summary>
+    private void SkipHead(int count)
     {
-        while (true)
+        Span<byte> header = stackalloc byte[4];
+        while (count > 0)
         {
             var path = SegmentPath(_headSegment);
             var length = File.Exists(path) ? new FileInfo(path).Length : 0;
             if (_headOffset < length)
             {
-                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-                stream.Position = _headOffset;
-                Span<byte> header = stackalloc byte[4];
-                stream.ReadExactly(header);
-                _headOffset += 4 + BinaryPrimitives.ReadInt32LittleEndian(header);
-                _headSequence++;
-                return;
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+                while (count > 0 && _headOffset < length)
+                {
+                    stream.Position = _headOffset;
+                    stream.ReadExactly(header);
+                    _headOffset += 4 + BinaryPrimitives.ReadInt32LittleEndian(header);
+                    _headSequence++;
+                    count--;
+                }
+
+                continue;
             }
 
             if (_headSegment >= _tailSegment)
@@ -385,17 +413,29 @@ public sealed class MqttDiskQueue
         return length >= HeaderBytes - 4;
     }
 
-    private static (long Sequence, string Topic, string Payload, int Length) Read(Stream stream)
+    private static (long Sequence, string Topic, string Payload, int Length) Read(Stream stream, string? previousTopic)
     {
         Span<byte> header = stackalloc byte[HeaderBytes];
         stream.ReadExactly(header);
         var length = BinaryPrimitives.ReadInt32LittleEndian(header);
         var sequence = BinaryPrimitives.ReadInt64LittleEndian(header[4..]);
         var topicLength = BinaryPrimitives.ReadUInt16LittleEndian(header[12..]);
-        var body = new byte[length - (HeaderBytes - 4)];
-        stream.ReadExactly(body);
-        var topic = Encoding.UTF8.GetString(body, 0, topicLength);
-        var payload = Encoding.UTF8.GetString(body, topicLength, body.Length - topicLength);
-        return (sequence, topic, payload, length + 4);
+        var bodyLength = length - (HeaderBytes - 4);
+        var body = System.Buffers.ArrayPool<byte>.Shared.Rent(bodyLength);
+        try
+        {
+            var span = body.AsSpan(0, bodyLength);
+            stream.ReadExactly(span);
+            var topicBytes = span[..topicLength];
+
+            // Consecutive records of one connection usually share the topic (s/us): reuse the string.
+            var topic = previousTopic is not null && Ascii.Equals(topicBytes, previousTopic) ? previousTopic : Encoding.UTF8.GetString(topicBytes);
+            var payload = Encoding.UTF8.GetString(span[topicLength..]);
+            return (sequence, topic, payload, length + 4);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(body);
+        }
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using IotDashboard.Core.Devices;
@@ -16,8 +17,6 @@ public static class CumulocityEncoder
 {
     public const string StartedEventType = "sim_DeviceStarted";
     public const string StoppedEventType = "sim_DeviceStopped";
-
-    private static readonly ConcurrentDictionary<IDeviceType, int[]> _fragmentOrder = new();
 
     /// <summary><c>100</c>, <c>110</c>, <c>117</c>, <c>114</c>, <c>500</c>: create (if new), describe, and ask for pending operations.</summary>
     public static IReadOnlyList<string> StartupLines(MqttDevice device, int requiredIntervalMinutes, bool child)
@@ -56,32 +55,39 @@ public static class CumulocityEncoder
     public static List<string> MeasurementLines(IDeviceType type, Measurement measurement)
     {
         var lines = new List<string>(1 + (measurement.Notices?.Count ?? 0));
-        var time = SmartRest.Time(measurement.Timestamp);
-        var prefix = SmartRest.Line("201", type.CumulocityType, time);
-        var prefixBytes = Encoding.UTF8.GetByteCount(prefix);
-        var line = new StringBuilder(prefix, 512);
+        var template = Template(type);
+        var line = t_line ??= new StringBuilder(1024);
+        line.Clear().Append(template.Prefix);
+        Span<char> buffer = stackalloc char[64];
+        measurement.Timestamp.UtcDateTime.TryFormat(buffer, out var written, TimeFormat, CultureInfo.InvariantCulture);
+        line.Append(buffer[..written]);
+        var prefixLength = line.Length;
+        var prefixBytes = template.PrefixBytes + written;
         var lineBytes = prefixBytes;
-        var series = type.Series;
         var values = measurement.Values;
         var anySeries = false;
-        foreach (var index in FragmentOrder(type))
+        foreach (var field in template.Fields)
         {
+            var index = field.Index;
             if (index >= values.Length || !double.IsFinite(values[index]))
             {
                 continue; // Cumulocity rejects NaN and infinities; a missing value is left out.
             }
 
-            var definition = series[index];
-            var field = SmartRest.Line(definition.CumulocityFragment, definition.CumulocitySeries, SmartRest.Number(values[index]), definition.Unit);
-            var fieldBytes = Encoding.UTF8.GetByteCount(field) + 1;
+            // ",<fragment>,<series>,<value>,<unit>": the constant parts encoded once per type, the number in place.
+            var huge = values[index].TryFormat(buffer, out var digits, NumberFormat, CultureInfo.InvariantCulture) ? null : SmartRest.Number(values[index]);
+            digits = huge?.Length ?? digits;
+            var fieldBytes = field.Bytes + digits;
             if (anySeries && lineBytes + fieldBytes > SmartRest.MaxMessageBytes)
             {
                 lines.Add(line.ToString());
-                line.Clear().Append(prefix);
+                line.Length = prefixLength;
                 lineBytes = prefixBytes;
             }
 
-            line.Append(',').Append(field);
+            line.Append(field.Before);
+            _ = huge is null ? line.Append(buffer[..digits]) : line.Append(huge);
+            line.Append(field.After);
             lineBytes += fieldBytes;
             anySeries = true;
         }
@@ -122,8 +128,18 @@ public static class CumulocityEncoder
         _ => "304",
     };
 
-    /// <summary>Series indexes with those of one fragment together, fragments in order of first appearance.</summary>
-    private static int[] FragmentOrder(IDeviceType type) => _fragmentOrder.GetOrAdd(type, static t =>
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    private const string NumberFormat = "0.####";
+
+    [ThreadStatic]
+    private static StringBuilder? t_line;
+
+    /// <summary>
+    /// A type's <c>201</c> line without its numbers: the prefix up to the time, and per series (those of one fragment
+    /// together, fragments in order of first appearance) the text before and after its value, with their UTF-8 sizes.
+    /// Same quoting as <see cref="SmartRest.Line"/>.
+    /// </summary>
+    private static LineTemplate Template(IDeviceType type) => _templates.GetOrAdd(type, static t =>
     {
         var fragments = new List<string>();
         foreach (var s in t.Series)
@@ -134,8 +150,23 @@ public static class CumulocityEncoder
             }
         }
 
-        return [.. fragments.SelectMany(f => t.Series.Select((s, i) => (s, i)).Where(x => x.s.CumulocityFragment == f).Select(x => x.i))];
+        var order = fragments.SelectMany(f => t.Series.Select((s, i) => (s, i)).Where(x => x.s.CumulocityFragment == f).Select(x => x.i));
+        var fields = order.Select(i =>
+        {
+            var definition = t.Series[i];
+            var before = "," + SmartRest.Line(definition.CumulocityFragment, definition.CumulocitySeries) + ",";
+            var after = "," + SmartRest.Line(definition.Unit);
+            return new SeriesField(i, before, after, Encoding.UTF8.GetByteCount(before) + Encoding.UTF8.GetByteCount(after));
+        }).ToArray();
+        var prefix = SmartRest.Line("201", t.CumulocityType) + ",";
+        return new LineTemplate(prefix, Encoding.UTF8.GetByteCount(prefix), fields);
     });
+
+    private static readonly ConcurrentDictionary<IDeviceType, LineTemplate> _templates = new();
+
+    private sealed record LineTemplate(string Prefix, int PrefixBytes, SeriesField[] Fields);
+
+    private sealed record SeriesField(int Index, string Before, string After, int Bytes);
 }
 
 /// <summary>Generic mode: one JSON document per reading.</summary>

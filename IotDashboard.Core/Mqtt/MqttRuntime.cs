@@ -90,9 +90,12 @@ internal sealed partial class MqttRuntime : IAsyncDisposable
             list.Add(_shared.Status());
         }
 
-        lock (_lock)
+        if (PerDevice)
         {
-            list.AddRange(_byId.Values.Where(e => e.Connection is not null).Select(e => e.Connection!.Status()));
+            lock (_lock)
+            {
+                list.AddRange(_byId.Values.Where(e => e.Connection is not null).Select(e => e.Connection!.Status()));
+            }
         }
 
         return list;
@@ -181,10 +184,11 @@ internal sealed partial class MqttRuntime : IAsyncDisposable
                 continue;
             }
 
+            // One queue entry per line: the sender packs a topic's lines into shared messages (≤ 16,184 bytes).
             var topic = entry.Topic;
-            foreach (var payload in SmartRest.Pack(CumulocityEncoder.MeasurementLines(entry.Device.Type, measurement)))
+            foreach (var line in CumulocityEncoder.MeasurementLines(entry.Device.Type, measurement))
             {
-                messages.Add(new MqttOutgoing(topic, payload));
+                messages.Add(new MqttOutgoing(topic, line));
             }
         }
 

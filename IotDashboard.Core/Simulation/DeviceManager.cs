@@ -361,23 +361,66 @@ public sealed partial class DeviceManager(
     private async Task SaveCountersAsync(IReadOnlyList<DeviceConfig> changed, CancellationToken cancellationToken)
     {
         await using var context = await contexts.CreateDbContextAsync(cancellationToken);
-        foreach (var device in changed)
-        {
-            var stub = new DeviceConfig { Id = device.Id, ExternalId = device.ExternalId, Name = device.Name, DeviceType = device.DeviceType, ParametersJson = device.ParametersJson };
-            var entry = context.Devices.Attach(stub);
-            entry.Property(d => d.ReadingsCount).CurrentValue = device.ReadingsCount;
-            entry.Property(d => d.ReadingsCount).IsModified = true;
-            entry.Property(d => d.LastReadingAt).CurrentValue = device.LastReadingAt;
-            entry.Property(d => d.LastReadingAt).IsModified = true;
-        }
+        await WriteCountersAsync(context, changed, cancellationToken);
+    }
 
+    /// <summary>
+    /// The counters of many devices in one statement round: SQLite — one prepared UPDATE executed per device
+    /// inside one transaction (one commit, one write lock); PostgreSQL — one <c>UPDATE … FROM unnest(…)</c>.
+    /// A device deleted in the meantime simply matches no row. No change tracking.
+    /// </summary>
+    internal static async Task WriteCountersAsync(IotDbContext context, List<DeviceConfig> changed, CancellationToken cancellationToken)
+    {
+        var connection = context.Database.GetDbConnection();
+        await context.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await context.SaveChangesAsync(cancellationToken);
+            if (context.Provider == DatabaseProvider.Postgres)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = """
+                    UPDATE device_configs AS d SET readings_count = u.count, last_reading_at = COALESCE(u.at, d.last_reading_at)
+                    FROM unnest(@ids, @counts, @times) AS u(id, count, at) WHERE d.id = u.id
+                    """;
+                command.Parameters.Add(new Npgsql.NpgsqlParameter<int[]>("ids", [.. changed.Select(d => d.Id)]));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter<long[]>("counts", [.. changed.Select(d => d.ReadingsCount)]));
+                command.Parameters.Add(new Npgsql.NpgsqlParameter<DateTime?[]>("times", [.. changed.Select(d => d.LastReadingAt?.UtcDateTime)])
+                {
+                    NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz,
+                });
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return;
+            }
+
+            // Microsoft.Data.Sqlite's async methods run synchronously: use the sync API and do not pretend.
+            using var transaction = connection.BeginTransaction();
+            using var update = connection.CreateCommand();
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE device_configs SET readings_count = $count, last_reading_at = COALESCE($at, last_reading_at) WHERE id = $id";
+            var id = update.CreateParameter();
+            id.ParameterName = "$id";
+            var count = update.CreateParameter();
+            count.ParameterName = "$count";
+            var at = update.CreateParameter();
+            at.ParameterName = "$at";
+            update.Parameters.Add(id);
+            update.Parameters.Add(count);
+            update.Parameters.Add(at);
+            update.Prepare();
+            foreach (var device in changed)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                id.Value = device.Id;
+                count.Value = device.ReadingsCount;
+                at.Value = device.LastReadingAt is { } time ? time.ToUnixTimeMilliseconds() : DBNull.Value;
+                update.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
         }
-        catch (DbUpdateConcurrencyException)
+        finally
         {
-            // A device deleted in the meantime has no row to update; the others were written.
+            await context.Database.CloseConnectionAsync();
         }
     }
 

@@ -102,7 +102,17 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
     /// A device's series between <paramref name="from"/> and <paramref name="to"/>, averaged in SQL into at most
     /// <paramref name="maxPoints"/> buckets, so a 24-hour chart moves 1,440 points, not 86,400 rows.
     /// </summary>
-    public async Task<IReadOnlyList<SeriesPoint>> GetSeriesAsync(int deviceId, DateTimeOffset from, DateTimeOffset to, int maxPoints, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<SeriesPoint>> GetSeriesAsync(int deviceId, DateTimeOffset from, DateTimeOffset to, int maxPoints, CancellationToken cancellationToken = default) =>
+        GetSeriesAsync(deviceId, from, to, maxPoints, seriesKeys: null, cancellationToken);
+
+    /// <summary>
+    /// As above, for the series a chart shows: only <paramref name="seriesKeys"/> (the type's series keys, e.g.
+    /// <c>power</c>, <c>voltage</c>, <c>cop</c>) are aggregated — the others are NaN in each point's values, which
+    /// keep the type's series order. Every type-specific series costs a JSON extraction per row, so a chart of the
+    /// common columns reads no JSON at all. <c>null</c> = every series; unknown keys are ignored.
+    /// </summary>
+    public async Task<IReadOnlyList<SeriesPoint>> GetSeriesAsync(
+        int deviceId, DateTimeOffset from, DateTimeOffset to, int maxPoints, IReadOnlyCollection<string>? seriesKeys, CancellationToken cancellationToken = default)
     {
         if (to <= from)
         {
@@ -121,7 +131,8 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
         var connection = context.Database.GetDbConnection();
         await context.Database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = SeriesSql(context.Provider, type);
+        var wanted = Enumerable.Range(0, type.Series.Count).Where(i => seriesKeys is null || seriesKeys.Contains(type.Series[i].Key)).ToArray();
+        command.CommandText = SeriesSql(context.Provider, type, wanted);
         AddParameter(command, "d", deviceId);
         AddParameter(command, "bucket", bucketMs);
         if (context.Provider == DatabaseProvider.Sqlite)
@@ -142,9 +153,10 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
         {
             var bucket = reader.GetInt64(0);
             var values = new double[type.Series.Count];
-            for (var i = 0; i < values.Length; i++)
+            Array.Fill(values, double.NaN);
+            for (var c = 0; c < wanted.Length; c++)
             {
-                values[i] = reader.IsDBNull(i + 1) ? double.NaN : Convert.ToDouble(reader.GetValue(i + 1), CultureInfo.InvariantCulture);
+                values[wanted[c]] = reader.IsDBNull(c + 1) ? double.NaN : Convert.ToDouble(reader.GetValue(c + 1), CultureInfo.InvariantCulture);
             }
 
             points.Add(new SeriesPoint(from.AddMilliseconds(bucket * bucketMs), values));
@@ -160,20 +172,22 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
         return await context.Measurements.LongCountAsync(cancellationToken);
     }
 
-    private static string SeriesSql(DatabaseProvider provider, IDeviceType type)
+    private static readonly string[] _commonAggregates = ["AVG(power)", "AVG(voltage)", "AVG(current)", "AVG(power_factor)", "MAX(energy_kwh)"];
+
+    private static string SeriesSql(DatabaseProvider provider, IDeviceType type, int[] wanted)
     {
         var sqlite = provider == DatabaseProvider.Sqlite;
         var sql = new StringBuilder("SELECT ");
         sql.Append(sqlite
             ? "(timestamp - $from) / $bucket AS b"
             : "floor((extract(epoch from timestamp) * 1000 - @fromMs) / @bucket)::bigint AS b");
-        sql.Append(", AVG(power), AVG(voltage), AVG(current), AVG(power_factor), MAX(energy_kwh)");
-        foreach (var series in type.Series.Skip(CommonSeries.Count))
+        foreach (var index in wanted)
         {
             // Keys are identifiers checked by the registry, never user input.
-            sql.Append(sqlite
-                ? $", AVG(json_extract(extra, '$.{series.Key}'))"
-                : $", AVG((extra->>'{series.Key}')::float8)");
+            var key = type.Series[index].Key;
+            sql.Append(", ").Append(index < CommonSeries.Count ? _commonAggregates[index]
+                : sqlite ? $"AVG(json_extract(extra, '$.{key}'))"
+                : $"AVG((extra->>'{key}')::float8)");
         }
 
         var p = sqlite ? "$" : "@";

@@ -44,6 +44,28 @@ public sealed class MqttDiskQueueTests : IDisposable
     }
 
     [Fact]
+    public void PeekAfter_ReadsOnBehindUncommittedMessages_AcrossSegments_AndFromTheHeadOnceTheyWereDropped()
+    {
+        var queue = new MqttDiskQueue(_directory, 100, segmentBytes: 256);
+        queue.Enqueue(Messages(0, 40));
+
+        var first = queue.PeekAfter(null, 15);
+        var second = queue.PeekAfter(first[^1], 15); // the first 15 are in flight, not committed
+        queue.Commit(first[^1]);
+        var third = queue.PeekAfter(second[^1], 100);
+
+        Assert.Equal(Enumerable.Range(15, 15).Select(i => $"m{i}"), second.Select(m => m.Payload));
+        Assert.Equal(Enumerable.Range(30, 10).Select(i => $"m{i}"), third.Select(m => m.Payload));
+        Assert.Equal(10, queue.CountAfter(second[^1]));
+        Assert.Equal(25, queue.Count);
+
+        // Full: the oldest (including what was read) are dropped; reading on restarts at the new head.
+        queue.Enqueue(Messages(40, 100));
+        Assert.Equal(100, queue.CountAfter(second[^1]));
+        Assert.Equal("m40", queue.PeekAfter(second[^1], 1)[0].Payload);
+    }
+
+    [Fact]
     public void Reopen_ContinuesAfterTheSavedCursor_AcrossSegments()
     {
         var queue = new MqttDiskQueue(_directory, 10_000, segmentBytes: 300);

@@ -102,6 +102,19 @@ public abstract class StorageTests
         Assert.Equal(0.59, points[0].Values[CommonSeries.EnergyIndex], 6); // a counter: the bucket's last value
         Assert.All(points, p => Assert.Equal(3, p.Values[6], 6));
         Assert.All(points, p => Assert.Equal(230, p.Values[CommonSeries.VoltageIndex], 6));
+
+        // Only the series a chart shows: the same figures for those, NaN for the rest, same series order.
+        var cop = new HeatPumpType().Series[6].Key;
+        var some = await queries.GetSeriesAsync(id, _start, _start.AddHours(1), 60, ["power", cop]);
+        Assert.Equal(points.Select(p => p.Time), some.Select(p => p.Time));
+        Assert.All(points.Zip(some), pair =>
+        {
+            Assert.Equal(seriesCount, pair.Second.Values.Length);
+            Assert.Equal(pair.First.Values[CommonSeries.PowerIndex], pair.Second.Values[CommonSeries.PowerIndex], 6);
+            Assert.Equal(3, pair.Second.Values[6], 6);
+            Assert.True(double.IsNaN(pair.Second.Values[CommonSeries.VoltageIndex]));
+            Assert.True(double.IsNaN(pair.Second.Values[CommonSeries.EnergyIndex]));
+        });
     }
 
     [Fact]
