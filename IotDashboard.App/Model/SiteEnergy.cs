@@ -62,6 +62,9 @@ public sealed record SiteEnergy(double Pv, double Consumers, double Household, d
         return new SiteEnergy(pv, consumers, double.NaN, double.NaN, time);
     }
 
+    /// <summary>The meter series <see cref="FromMeter"/> reads: a history query needs no others.</summary>
+    public static readonly IReadOnlyCollection<string> MeterSeries = ["power", "household_power", "pv_power", "consumer_power"];
+
     public static SiteEnergy FromMeter(IDeviceType meterType, IReadOnlyList<double> values, DateTimeOffset? time) => new(
         Value(meterType, values, "pv_power"),
         Value(meterType, values, "consumer_power"),

@@ -369,7 +369,7 @@ public sealed partial class DeviceManager(
     /// inside one transaction (one commit, one write lock); PostgreSQL — one <c>UPDATE … FROM unnest(…)</c>.
     /// A device deleted in the meantime simply matches no row. No change tracking.
     /// </summary>
-    internal static async Task WriteCountersAsync(IotDbContext context, List<DeviceConfig> changed, CancellationToken cancellationToken)
+    internal static async Task WriteCountersAsync(IotDbContext context, IReadOnlyList<DeviceConfig> changed, CancellationToken cancellationToken)
     {
         var connection = context.Database.GetDbConnection();
         await context.Database.OpenConnectionAsync(cancellationToken);

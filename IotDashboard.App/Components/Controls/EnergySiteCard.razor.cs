@@ -65,7 +65,7 @@ public sealed partial class EnergySiteCard : IDisposable
 
         // History once (downsampled on the server), then whatever the feed has seen since.
         var now = TimeProvider.GetUtcNow();
-        var history = await Queries.GetSeriesAsync(_meter.Id, now - HistoryWindow, now, 450);
+        var history = await Queries.GetSeriesAsync(_meter.Id, now - HistoryWindow, now, 450, SiteEnergy.MeterSeries);
         if (!Devices.Types.TryGet(_meter.TypeId, out var meterType))
         {
             return;

@@ -146,7 +146,7 @@ public sealed partial class DeviceDetail : IDisposable
         _live = to >= now - TimeSpan.FromSeconds(1);
         _maxPoints = (int)Math.Clamp(HistoryPoints + ((to - from) / _device.Interval), 200, 5_000);
         var generation = ++_loadGeneration;
-        var history = await Queries.GetSeriesAsync(_device.Id, from, to, HistoryPoints);
+        var history = await Queries.GetSeriesAsync(_device.Id, from, to, HistoryPoints, _selectedSeries); // only what the chart draws
         if (generation != _loadGeneration || _chart is null)
         {
             return; // a newer window was chosen meanwhile
