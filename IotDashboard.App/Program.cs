@@ -1,4 +1,5 @@
 using IotDashboard.App;
+using IotDashboard.App.Security;
 using IotDashboard.Core;
 using IotDashboard.Core.Settings;
 using Microsoft.Extensions.Options;
@@ -9,9 +10,13 @@ try
 {
     builder.AddIotDashboardCore();
     builder.AddIotDashboardSettings();
+    builder.AddIotDashboardSecurity();
     builder.AddIotDashboardUi();
 
     var app = builder.Build();
+
+    // Configuration errors surface here, as one line, before the host starts (and would log them with a stack trace).
+    app.Services.GetService<IStartupValidator>()?.Validate();
     app.UseIotDashboardUi();
     await app.RunAsync();
     return 0;

@@ -15,7 +15,7 @@ internal static class ReadingsApi
 
     public static IEndpointRouteBuilder MapReadingsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api");
+        var api = endpoints.MapGroup("/api").RequireAuthorization(Security.AppRoles.ViewerPolicy); // reading data: any role
         api.MapGet("/readings.csv", ExportCsv);
         return endpoints;
     }
