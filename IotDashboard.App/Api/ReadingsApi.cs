@@ -69,6 +69,11 @@ internal static class ReadingsApi
                 }
             }
 
+            if (deviceIds.Count == 0 && errors.Count == 0)
+            {
+                errors.Add("devices must be a comma-separated list of device ids (got none).");
+            }
+
             if (deviceIds.Count > 1000)
             {
                 errors.Add("devices may list at most 1000 ids.");

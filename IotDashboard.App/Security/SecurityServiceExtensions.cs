@@ -96,6 +96,8 @@ internal static class SecurityServiceExtensions
     {
         if (IsApi(context.Request))
         {
+            // A bare status for API clients, not the not-found page the status-code pages would put in.
+            context.HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodePagesFeature>()?.Enabled = false;
             context.Response.StatusCode = status;
         }
         else

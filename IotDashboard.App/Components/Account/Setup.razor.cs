@@ -7,7 +7,8 @@ namespace IotDashboard.App.Components.Account;
 
 /// <summary>
 /// The first-run page: open only while the database has no user at all (no <c>Auth:AdminUser</c> configured and
-/// nobody created yet); creates the first administrator and signs them in. Once any user exists it answers 404.
+/// nobody created yet); creates the first administrator and signs them in. Once any user exists it shows only
+/// that it is closed, and a posted form is refused (400: the form no longer exists; the create call refuses too).
 /// </summary>
 public sealed partial class Setup
 {
@@ -19,8 +20,6 @@ public sealed partial class Setup
     [Inject] public required SignInManager<IdentityUser> SignInManager { get; init; }
 
     [Inject] public required NavigationManager Navigation { get; init; }
-
-    [CascadingParameter] public HttpContext HttpContext { get; set; } = default!;
 
     [SupplyParameterFromForm] private SetupInput Input { get; set; } = default!;
 
@@ -58,8 +57,7 @@ public sealed partial class Setup
 
     private void Close()
     {
-        _closed = true;
-        HttpContext.Response.StatusCode = StatusCodes.Status404NotFound;
+        _closed = true; // no form is rendered, so a form posted to it is refused (400) as well
     }
 
     private sealed class SetupInput
