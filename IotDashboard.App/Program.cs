@@ -15,16 +15,17 @@ try
 
     var app = builder.Build();
 
-    // Configuration errors surface here, as one line, before the host starts (and would log them with a stack trace).
+    // Options validation before the host starts, so a bad value is reported here, not logged with a stack trace.
     app.Services.GetService<IStartupValidator>()?.Validate();
     app.UseIotDashboardUi();
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (ex is InvalidConfigurationException or OptionsValidationException)
+catch (Exception ex) when (ex is InvalidConfigurationException or OptionsValidationException or AggregateException { InnerExceptions: [OptionsValidationException, ..] })
 {
     // One clear line naming the key and what is allowed, instead of a stack trace.
-    await Console.Error.WriteLineAsync($"Invalid configuration: {ex.Message}");
+    var messages = ex is AggregateException aggregate ? aggregate.InnerExceptions.Select(e => e.Message) : [ex.Message];
+    await Console.Error.WriteLineAsync($"Invalid configuration: {string.Join(" ", messages)}");
     return 1;
 }
 

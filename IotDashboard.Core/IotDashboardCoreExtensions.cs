@@ -1,6 +1,7 @@
 using IotDashboard.Core.Devices;
 using IotDashboard.Core.Devices.Types;
 using IotDashboard.Core.Live;
+using IotDashboard.Core.Mqtt;
 using IotDashboard.Core.Simulation;
 using IotDashboard.Core.Storage;
 using Microsoft.Extensions.Configuration;
@@ -42,7 +43,8 @@ public static class IotDashboardCoreExtensions
         services.AddSingleton<LiveFeed>();
         services.AddSingleton<ILiveFeed>(sp => sp.GetRequiredService<LiveFeed>());
         services.AddSingleton<IMeasurementSink>(sp => sp.GetRequiredService<LiveFeed>());
-        services.AddIotDashboardStorage(database, ConfigurationDirectory(builder));
+        var baseDirectory = ConfigurationDirectory(builder);
+        services.AddIotDashboardStorage(database, baseDirectory);
         services.AddSingleton<DeviceScheduler>();
         services.AddSingleton<DeviceManager>();
         services.AddSingleton<PipelinePump>();
@@ -51,6 +53,10 @@ public static class IotDashboardCoreExtensions
         // Start order; the host stops them in reverse: the scheduler stops generating, the flusher writes the
         // counters, then the pump drains the pipeline into the sinks.
         services.AddHostedService(sp => sp.GetRequiredService<DatabaseInitializer>());
+
+        // MQTT reads its saved settings after the database is ready and stops after the pump has drained.
+        services.AddIotDashboardMqtt(configuration, baseDirectory);
+        CheckBindable<MqttOptions>(configuration, MqttOptions.SectionName);
         services.AddHostedService(sp => sp.GetRequiredService<PipelinePump>());
         services.AddHostedService<DeviceStateFlusher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeviceScheduler>());

@@ -55,6 +55,7 @@ internal static class SecurityServiceExtensions
 
         services.AddScoped<AdminGate>();
         services.AddScoped<AdminActions>();
+        services.AddScoped<MqttAdminActions>();
         services.AddScoped<UserAdministration>();
         services.AddHostedService<IdentitySeeder>(); // after the database initializer (registered by Core)
         services.AddHealthChecks();

@@ -12,6 +12,13 @@ public sealed class LiveFeed : ILiveFeed, IMeasurementSink, IDisposable
     /// <summary>About four renders per second per component at most.</summary>
     public static readonly TimeSpan NotifyInterval = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How often the timer looks for due notifications. A subscription that has not been notified for
+    /// <see cref="NotifyInterval"/> is notified at the next look (leading edge), so a reading reaches a card
+    /// within about this much time instead of waiting out a fixed 250 ms grid.
+    /// </summary>
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromMilliseconds(25);
+
     /// <summary>Readings kept per watched device: 10 minutes at 1 s.</summary>
     public const int HistoryCapacity = 600;
 
@@ -19,11 +26,17 @@ public sealed class LiveFeed : ILiveFeed, IMeasurementSink, IDisposable
     private readonly Dictionary<int, Measurement> _latest = [];
     private readonly Dictionary<int, DeviceWatch> _watched = [];
     private readonly List<Subscription> _fleet = [];
+    private readonly TimeProvider _timeProvider;
+    private readonly long _notifyIntervalTicks;
     private readonly ITimer _timer;
     private int _subscriberCount;
 
-    public LiveFeed(TimeProvider timeProvider) =>
-        _timer = timeProvider.CreateTimer(_ => Flush(), null, NotifyInterval, NotifyInterval);
+    public LiveFeed(TimeProvider timeProvider)
+    {
+        _timeProvider = timeProvider;
+        _notifyIntervalTicks = (long)(NotifyInterval.TotalSeconds * timeProvider.TimestampFrequency);
+        _timer = timeProvider.CreateTimer(_ => FlushDue(), null, CheckInterval, CheckInterval);
+    }
 
     public string Name => "live";
 
@@ -130,18 +143,29 @@ public sealed class LiveFeed : ILiveFeed, IMeasurementSink, IDisposable
 
     public void Dispose() => _timer.Dispose();
 
-    /// <summary>Delivers pending notifications; also called directly by tests instead of waiting for the timer.</summary>
-    public void Flush()
+    /// <summary>Delivers every pending notification now; called directly by tests instead of waiting for the timer.</summary>
+    public void Flush() => Deliver(_timeProvider.GetTimestamp(), minimumInterval: 0);
+
+    /// <summary>The timer's look: delivers pending notifications of subscriptions not notified within <see cref="NotifyInterval"/>.</summary>
+    private void FlushDue()
+    {
+        if (Volatile.Read(ref _subscriberCount) > 0)
+        {
+            Deliver(_timeProvider.GetTimestamp(), _notifyIntervalTicks);
+        }
+    }
+
+    private void Deliver(long now, long minimumInterval)
     {
         List<Subscription>? due = null;
         lock (_gate)
         {
             foreach (var watch in _watched.Values)
             {
-                Collect(watch.Subscriptions, ref due);
+                Collect(watch.Subscriptions, now, minimumInterval, ref due);
             }
 
-            Collect(_fleet, ref due);
+            Collect(_fleet, now, minimumInterval, ref due);
         }
 
         if (due is null)
@@ -155,11 +179,11 @@ public sealed class LiveFeed : ILiveFeed, IMeasurementSink, IDisposable
         }
     }
 
-    private static void Collect(List<Subscription> subscriptions, ref List<Subscription>? due)
+    private static void Collect(List<Subscription> subscriptions, long now, long minimumInterval, ref List<Subscription>? due)
     {
         foreach (var subscription in subscriptions)
         {
-            if (subscription.TakePending())
+            if (subscription.TakePending(now, minimumInterval))
             {
                 (due ??= []).Add(subscription);
             }

@@ -9,14 +9,27 @@ internal sealed class Subscription(Func<Task> onChange, Action<Subscription> uns
     private int _pending;
     private int _running;
     private int _disposed;
+    private long _lastNotified = long.MinValue / 2;
 
     public int? DeviceId { get; init; }
 
     public void MarkPending() => Volatile.Write(ref _pending, 1);
 
-    /// <summary>True when a notification is pending and none is still running.</summary>
-    public bool TakePending() =>
-        Volatile.Read(ref _disposed) == 0 && Volatile.Read(ref _running) == 0 && Interlocked.Exchange(ref _pending, 0) == 1;
+    /// <summary>
+    /// True when a notification is pending, none is still running and the last one was at least
+    /// <paramref name="minimumInterval"/> timestamp ticks before <paramref name="now"/>; then that is now.
+    /// </summary>
+    public bool TakePending(long now, long minimumInterval)
+    {
+        if (Volatile.Read(ref _disposed) != 0 || Volatile.Read(ref _running) != 0 || now - Volatile.Read(ref _lastNotified) < minimumInterval
+            || Interlocked.Exchange(ref _pending, 0) != 1)
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _lastNotified, now);
+        return true;
+    }
 
     public void Notify()
     {

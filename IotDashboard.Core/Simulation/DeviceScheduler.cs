@@ -257,10 +257,13 @@ public sealed partial class DeviceScheduler(
             return;
         }
 
-        using var cancelDelay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-        var sleep = Task.Delay(delay, timeProvider, cancelDelay.Token);
-        var finished = await Task.WhenAny(sleep, wake.Task.WaitAsync(stoppingToken));
-        await cancelDelay.CancelAsync();
+        // Both waits take the linked token and are cancelled together afterwards: a wait on the wake task that
+        // is left pending would stay registered on it (and on stoppingToken) until the next Wake(), and the loop
+        // runs up to a thousand times a second — a leak, and a stop that took seconds to unregister them all.
+        using var cancelWaits = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var sleep = Task.Delay(delay, timeProvider, cancelWaits.Token);
+        var finished = await Task.WhenAny(sleep, wake.Task.WaitAsync(cancelWaits.Token));
+        await cancelWaits.CancelAsync();
         stoppingToken.ThrowIfCancellationRequested();
         if (finished == sleep)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Threading.Channels;
 using IotDashboard.Core.Devices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -48,9 +49,19 @@ public sealed partial class PipelinePump(
         }
     }
 
+    /// <summary>
+    /// Readings a sink may have queued before the pump waits for it: a sink that falls further behind holds the
+    /// pipeline back (backpressure reaches the scheduler); below that, it does not hold back the other sinks.
+    /// </summary>
+    public const int MaxQueuedPerSink = 2 * MaxBatchSize;
+
     /// <summary>Runs until the channel is completed and empty. Public so the benchmark and tests drive it directly.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        // One lane per sink: the live feed shows a reading while the storage writer is still busy with the
+        // previous batch, and the storage writer gets what queued meanwhile as one large batch (one transaction).
+        var lanes = _sinks.Select(sink => new Lane(this, sink)).ToArray();
+        var tasks = lanes.Select(lane => Task.Run(() => lane.RunAsync(cancellationToken), CancellationToken.None)).ToArray();
         var reader = pipeline.Reader;
         var buffer = new List<Measurement>(1024);
         try
@@ -64,29 +75,84 @@ public sealed partial class PipelinePump(
                 }
 
                 // A fresh array per batch: sinks may keep items (not the list) after returning.
-                await DeliverAsync(buffer.ToArray(), cancellationToken);
+                var batch = buffer.ToArray();
+                foreach (var lane in lanes)
+                {
+                    await lane.EnqueueAsync(batch, cancellationToken);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        finally
+        {
+            foreach (var lane in lanes)
+            {
+                lane.Complete();
+            }
+
+            await Task.WhenAll(tasks);
+        }
     }
 
-    private async Task DeliverAsync(Measurement[] batch, CancellationToken cancellationToken)
+    /// <summary>The batches waiting for one sink, delivered in order, merged up to <see cref="MaxBatchSize"/>.</summary>
+    private sealed class Lane(PipelinePump pump, IMeasurementSink sink)
     {
-        if (_sinks.Length == 1)
+        private readonly Channel<Measurement[]> _queue = Channel.CreateUnbounded<Measurement[]>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        private TaskCompletionSource _room = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _queued;
+
+        public async ValueTask EnqueueAsync(Measurement[] batch, CancellationToken cancellationToken)
         {
-            await DeliverToAsync(_sinks[0], batch, cancellationToken);
-            return;
+            while (true)
+            {
+                var room = Volatile.Read(ref _room); // before the check: a release after it completes this task
+                if (Volatile.Read(ref _queued) < MaxQueuedPerSink)
+                {
+                    break;
+                }
+
+                await room.Task.WaitAsync(cancellationToken);
+            }
+
+            Interlocked.Add(ref _queued, batch.Length);
+            _queue.Writer.TryWrite(batch);
         }
 
-        var tasks = new Task[_sinks.Length];
-        for (var i = 0; i < _sinks.Length; i++)
-        {
-            tasks[i] = DeliverToAsync(_sinks[i], batch, cancellationToken);
-        }
+        public void Complete() => _queue.Writer.TryComplete();
 
-        await Task.WhenAll(tasks);
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            var reader = _queue.Reader;
+            var merged = new List<Measurement>();
+            try
+            {
+                while (await reader.WaitToReadAsync(cancellationToken))
+                {
+                    reader.TryRead(out var first);
+                    var batch = first!;
+                    if (reader.TryPeek(out var next) && batch.Length + next.Length <= MaxBatchSize)
+                    {
+                        merged.Clear();
+                        merged.AddRange(batch);
+                        while (reader.TryPeek(out next) && merged.Count + next.Length <= MaxBatchSize && reader.TryRead(out next))
+                        {
+                            merged.AddRange(next);
+                        }
+
+                        batch = merged.ToArray();
+                    }
+
+                    await pump.DeliverToAsync(sink, batch, cancellationToken);
+                    Interlocked.Add(ref _queued, -batch.Length);
+                    Interlocked.Exchange(ref _room, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+        }
     }
 
     private async Task DeliverToAsync(IMeasurementSink sink, Measurement[] batch, CancellationToken cancellationToken)

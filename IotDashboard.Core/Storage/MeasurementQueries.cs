@@ -12,6 +12,9 @@ namespace IotDashboard.Core.Storage;
 /// <summary>A stored reading with its values in the device type's series order (NaN where a series is absent).</summary>
 public sealed record StoredReading(long Id, int DeviceId, string DeviceName, string DeviceType, DateTimeOffset Timestamp, double[] Values);
 
+/// <summary>How many readings of a device are stored after a point in time, and the newest one's timestamp.</summary>
+public sealed record StoredSince(long Count, DateTimeOffset Last);
+
 /// <summary>One point of a downsampled series: the bucket's start and the mean of each series (energy: the last value).</summary>
 public sealed record SeriesPoint(DateTimeOffset Time, double[] Values);
 
@@ -47,6 +50,24 @@ public sealed class MeasurementQueries(IDbContextFactory<IotDbContext> contexts,
         var rows = await Project(context, context.Measurements.AsNoTracking().Where(m => latestIds.Contains(m.Id)))
             .ToListAsync(cancellationToken);
         return rows.Select(ToReading).ToDictionary(r => r.DeviceId);
+    }
+
+    /// <summary>
+    /// Per device, the readings stored after its last flushed counter (<see cref="Entities.DeviceConfig.LastReadingAt"/>,
+    /// or all of them when it was never flushed) and the newest of their timestamps. After a crash these are the
+    /// readings the stored counter missed. One seek per device on the (device, time) index.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<int, StoredSince>> StoredSinceLastFlushAsync(CancellationToken cancellationToken = default)
+    {
+        await using var context = await contexts.CreateDbContextAsync(cancellationToken);
+        var rows = await (
+                from m in context.Measurements
+                join d in context.Devices on m.DeviceId equals d.Id
+                where d.LastReadingAt == null || m.Timestamp > d.LastReadingAt
+                group m by m.DeviceId into g
+                select new { DeviceId = g.Key, Count = g.LongCount(), Last = g.Max(m => m.Timestamp) })
+            .ToListAsync(cancellationToken);
+        return rows.ToDictionary(r => r.DeviceId, r => new StoredSince(r.Count, r.Last));
     }
 
     /// <summary>A page of readings matching <paramref name="query"/>.</summary>

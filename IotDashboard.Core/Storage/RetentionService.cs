@@ -39,7 +39,8 @@ public sealed partial class RetentionService(
                 return total;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(50), timeProvider, cancellationToken); // let the writer in
+            // A real pause (not the injected clock: it is about giving the writer the lock now, not simulated time).
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken);
         }
     }
 

@@ -42,7 +42,9 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
 
         // From here on, nothing but the circuit's WebSocket may talk to the server.
         var requests = new List<string>();
+        var console = new List<string>();
         _page.Request += (_, request) => requests.Add($"{request.Method} {request.Url}");
+        _page.Console += (_, message) => console.Add($"[{message.Type}] {message.Text}");
 
         await _page.GetByRole(AriaRole.Link, new() { Name = "Devices" }).First.ClickAsync();
         await Assertions.Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Devices", Level = 1 })).ToBeVisibleAsync(_slow);
@@ -78,7 +80,8 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
 
         // The browser fetches the tab icon whenever it likes; that is not the app talking to the server.
         var appRequests = requests.Where(r => !r.EndsWith("/favicon.png", StringComparison.Ordinal)).ToList();
-        Assert.True(appRequests.Count == 0, "HTTP requests after the page had loaded: " + string.Join(", ", appRequests));
+        Assert.True(appRequests.Count == 0, "HTTP requests after the page had loaded: " + string.Join(", ", appRequests)
+            + "; browser console: " + string.Join(" | ", console));
     }
 
     [BrowserFact]

@@ -87,6 +87,7 @@ public sealed class AppHostServices : IAsyncDisposable
         // The gate reads the test's (bUnit's) signed-in user and checks the role in the host's database.
         services.AddScoped(sp => Gate(sp.GetRequiredService<AuthenticationStateProvider>()));
         services.AddScoped(sp => new AdminActions(sp.GetRequiredService<AdminGate>(), Devices, Services.GetRequiredService<AppSettingsStore>()));
+        services.AddScoped(sp => new MqttAdminActions(sp.GetRequiredService<AdminGate>(), Services.GetRequiredService<IotDashboard.Core.Mqtt.MqttService>()));
         services.AddScoped(sp => new UserAdministration(sp.GetRequiredService<AdminGate>(), Services.GetRequiredService<IServiceScopeFactory>(), TimeProvider.System));
         services.AddScoped(sp => new DeviceCommands(sp.GetRequiredService<AdminActions>(), sp.GetRequiredService<MudBlazor.IDialogService>(), sp.GetRequiredService<MudBlazor.ISnackbar>()));
         services.AddFallbackServiceProvider(Services);

@@ -40,10 +40,12 @@ public sealed class MainGridType : IDeviceType
 
     public IReadOnlyList<SeriesDefinition> Series { get; } =
     [
-        .. CommonSeries.Create("c8y_ThreePhaseElectricityMeasurement", "P+", "c8y_ThreePhaseElectricityMeasurement", "A+"),
+        // The balance is signed (negative = export) and Cumulocity's P+/P- are not, so it goes in our fragment;
+        // the import/export counters A+/A- are non-negative and fit the standard fragment.
+        .. CommonSeries.Create(CommonSeries.ElectricalFragment, "P", "c8y_ThreePhaseElectricityMeasurement", "A+"),
         new("export_energy", "Exported energy", "kWh", "c8y_ThreePhaseElectricityMeasurement", "A-"),
         new("frequency", "Frequency", "Hz", CommonSeries.ElectricalFragment, "f"),
-        new("reactive_power", "Reactive power", "var", "c8y_ThreePhaseElectricityMeasurement", "Qi+"),
+        new("reactive_power", "Reactive power", "var", CommonSeries.ElectricalFragment, "Q"), // signed, in var: not the standard Qi+ (kVAr)
         new("voltage_l1", "Voltage L1", "V", "sim_PhaseVoltage", "U1"),
         new("voltage_l2", "Voltage L2", "V", "sim_PhaseVoltage", "U2"),
         new("voltage_l3", "Voltage L3", "V", "sim_PhaseVoltage", "U3"),

@@ -16,7 +16,20 @@ internal static class ExtraSeriesJson
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using var writer = new Utf8JsonWriter(buffer);
+        return Write(type, values, buffer, writer);
+    }
+
+    /// <summary>The same, reusing one buffer and writer for a whole batch (the bulk writers call this per row).</summary>
+    public static string? Write(IDeviceType type, double[] values, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+    {
+        if (values.Length <= CommonSeries.Count)
+        {
+            return null;
+        }
+
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
         {
             writer.WriteStartObject();
             for (var i = CommonSeries.Count; i < values.Length && i < type.Series.Count; i++)
@@ -35,6 +48,7 @@ internal static class ExtraSeriesJson
             writer.WriteEndObject();
         }
 
+        writer.Flush();
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 

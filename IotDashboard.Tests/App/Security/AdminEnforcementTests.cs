@@ -40,6 +40,8 @@ public sealed class AdminEnforcementTests : IAsyncLifetime
         (nameof(AdminActions.CreateSiteAsync), c => c.Actions.CreateSiteAsync("New site", 48.1, 11.6, 0.2)),
         (nameof(AdminActions.UpdateSiteAsync), c => c.Actions.UpdateSiteAsync(_siteId, "Moved site", 10, 10, 0.9)),
         (nameof(AdminActions.SaveSimulationDefaultsAsync), c => c.Actions.SaveSimulationDefaultsAsync(new SimulationDefaults(1234, false, 3))),
+        (nameof(MqttAdminActions.SaveSettingsAsync), c => c.Mqtt.SaveSettingsAsync(new() { Settings = new() { Host = "attacker.example" }, NewPassword = "stolen" })),
+        (nameof(MqttAdminActions.TestConnectionAsync), c => c.Mqtt.TestConnectionAsync(new() { Settings = new() { Host = "127.0.0.1", Port = 1 } })),
         (nameof(UserAdministration.ListAsync), c => c.Users.ListAsync()),
         (nameof(UserAdministration.CreateAsync), c => c.Users.CreateAsync("intruder", "long enough password", AppRoles.Admin)),
         (nameof(UserAdministration.SetRoleAsync), c => c.Users.SetRoleAsync(_host.ViewerId, AppRoles.Admin)),
@@ -54,7 +56,7 @@ public sealed class AdminEnforcementTests : IAsyncLifetime
             type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly).Select(m => m.Name);
 
         var open = new[] { nameof(UserAdministration.IsFirstRunAsync), nameof(UserAdministration.CreateFirstAdminAsync) }; // first run: no user exists yet
-        var expected = Methods(typeof(AdminActions)).Concat(Methods(typeof(UserAdministration)).Except(open)).Order().ToList();
+        var expected = Methods(typeof(AdminActions)).Concat(Methods(typeof(MqttAdminActions))).Concat(Methods(typeof(UserAdministration)).Except(open)).Order().ToList();
 
         Assert.Equal(expected, EveryAdminAction().Select(a => a.Name).Order().ToList());
     }
@@ -161,6 +163,7 @@ public sealed class AdminEnforcementTests : IAsyncLifetime
         var devices = string.Join("|", _host.Devices.List().Select(d => $"{d.Id}:{d.Name}:{d.Running}:{d.Interval}"));
         var sites = string.Join("|", _host.Devices.ListSites().Select(s => $"{s.Id}:{s.Name}:{s.Latitude}:{s.Longitude}:{s.Cloudiness}"));
         var options = _host.Services.GetRequiredService<IOptionsMonitor<SimulationOptions>>().CurrentValue;
+        var mqtt = await _host.Services.GetRequiredService<IotDashboard.Core.Mqtt.MqttService>().GetSettingsAsync();
         await using var scope = _host.Services.CreateAsyncScope();
         var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<Microsoft.AspNetCore.Identity.IdentityUser>>();
         var accounts = new List<string>();
@@ -169,6 +172,6 @@ public sealed class AdminEnforcementTests : IAsyncLifetime
             accounts.Add($"{user.UserName}:{string.Join(",", await users.GetRolesAsync(user))}:{user.PasswordHash}");
         }
 
-        return $"{devices}\n{sites}\n{options.DefaultIntervalMs}:{options.ResumeOnStart}\n{string.Join("|", accounts)}";
+        return $"{devices}\n{sites}\n{options.DefaultIntervalMs}:{options.ResumeOnStart}\n{string.Join("|", accounts)}\n{mqtt.Settings.Host}:{mqtt.HasPassword}";
     }
 }

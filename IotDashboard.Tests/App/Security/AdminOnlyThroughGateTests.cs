@@ -7,8 +7,8 @@ using IotDashboard.Core.Simulation;
 namespace IotDashboard.Tests.App.Security;
 
 /// <summary>
-/// The UI reaches the mutating methods of <see cref="DeviceManager"/> and <see cref="AppSettingsStore"/> only through
-/// <see cref="AdminActions"/> (which checks the role): the App assembly's IL is read, and any other call site fails
+/// The UI reaches the mutating methods of <see cref="DeviceManager"/>, <see cref="AppSettingsStore"/> and the MQTT
+/// service only through <see cref="AdminActions"/> / <see cref="MqttAdminActions"/> (which check the role): the App assembly's IL is read, and any other call site fails
 /// the test — so a new page or panel cannot skip the gate by accident.
 /// </summary>
 public sealed class AdminOnlyThroughGateTests
@@ -23,8 +23,9 @@ public sealed class AdminOnlyThroughGateTests
         [
             .. typeof(DeviceManager).GetMethods().Where(m => m.Name is "CreateAsync" or "StartAsync" or "StopAsync" or "DeleteAsync" or "ConfigureAsync" or "CreateSiteAsync" or "UpdateSiteAsync"),
             .. typeof(AppSettingsStore).GetMethods().Where(m => m.Name is "SaveAsync" or "SetAsync"),
+            .. typeof(IotDashboard.Core.Mqtt.MqttService).GetMethods().Where(m => m.Name is "SaveSettingsAsync" or "TestConnectionAsync"),
         ]);
-        Assert.Equal(9, guarded.Count);
+        Assert.Equal(11, guarded.Count);
 
         var offenders = new List<string>();
         var assembly = typeof(AdminActions).Assembly;
@@ -36,7 +37,7 @@ public sealed class AdminOnlyThroughGateTests
                 outer = outer.DeclaringType; // async state machines and lambdas belong to their declaring class
             }
 
-            if (outer == typeof(AdminActions))
+            if (outer == typeof(AdminActions) || outer == typeof(MqttAdminActions))
             {
                 continue;
             }

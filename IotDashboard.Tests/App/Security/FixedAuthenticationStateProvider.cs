@@ -19,13 +19,14 @@ internal sealed class FixedAuthenticationStateProvider(ClaimsPrincipal user) : A
 }
 
 /// <summary>The admin facades for one caller.</summary>
-internal sealed record Caller(AdminActions Actions, UserAdministration Users)
+internal sealed record Caller(AdminActions Actions, UserAdministration Users, MqttAdminActions Mqtt)
 {
     public static Caller For(Infrastructure.AppHostServices host, AuthenticationStateProvider authentication)
     {
         var gate = host.Gate(authentication);
         return new Caller(
             new AdminActions(gate, host.Devices, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IotDashboard.Core.Settings.AppSettingsStore>(host.Services)),
-            new UserAdministration(gate, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(host.Services), TimeProvider.System));
+            new UserAdministration(gate, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.DependencyInjection.IServiceScopeFactory>(host.Services), TimeProvider.System),
+            new MqttAdminActions(gate, Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<IotDashboard.Core.Mqtt.MqttService>(host.Services)));
     }
 }
