@@ -1,4 +1,5 @@
 using IotDashboard.App;
+using IotDashboard.App.Security;
 using IotDashboard.Core;
 using IotDashboard.Core.Settings;
 using Microsoft.Extensions.Options;
@@ -9,6 +10,7 @@ try
 {
     builder.AddIotDashboardCore();
     builder.AddIotDashboardSettings();
+    builder.AddIotDashboardSecurity();
     builder.AddIotDashboardUi();
 
     var app = builder.Build();

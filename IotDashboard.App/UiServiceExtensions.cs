@@ -1,5 +1,6 @@
 using IotDashboard.App.Api;
 using IotDashboard.App.Model;
+using IotDashboard.App.Security;
 using MudBlazor;
 using MudBlazor.Services;
 
@@ -22,16 +23,21 @@ internal static class UiServiceExtensions
 
     public static WebApplication UseIotDashboardUi(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/Error", createScopeForErrors: true);
         }
 
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapStaticAssets();
+        app.MapStaticAssets().AllowAnonymous(); // scripts and styles, also for the sign-in page; nothing private
+        app.MapHealthChecks("/health").AllowAnonymous(); // liveness for load balancers and compose: says "Healthy", nothing else
         app.MapReadingsApi();
-        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
+        // Every page: signed in (fallback policy) unless [AllowAnonymous]. frame-ancestors is in our own CSP already.
+        app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode(o => o.ContentSecurityFrameAncestorsPolicy = null);
         return app;
     }
 }

@@ -15,7 +15,7 @@ internal static class ReadingsApi
 
     public static IEndpointRouteBuilder MapReadingsApi(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api");
+        var api = endpoints.MapGroup("/api").RequireAuthorization(Security.AppRoles.ViewerPolicy); // reading data: any role
         api.MapGet("/readings.csv", ExportCsv);
         return endpoints;
     }
@@ -67,6 +67,11 @@ internal static class ReadingsApi
                     errors.Add($"devices must be a comma-separated list of device ids (got '{Truncate(part)}').");
                     break;
                 }
+            }
+
+            if (deviceIds.Count == 0 && errors.Count == 0)
+            {
+                errors.Add("devices must be a comma-separated list of device ids (got none).");
             }
 
             if (deviceIds.Count > 1000)

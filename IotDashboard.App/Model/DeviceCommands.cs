@@ -1,4 +1,5 @@
 using IotDashboard.App.Components.Dialogs;
+using IotDashboard.App.Security;
 using IotDashboard.Core.Simulation;
 using MudBlazor;
 
@@ -6,20 +7,25 @@ namespace IotDashboard.App.Model;
 
 /// <summary>
 /// The device actions every page offers (start, stop, delete with confirmation, create, edit), with the dialogs
-/// and the short confirmation messages, so that pages only say which devices.
+/// and the short confirmation messages, so that pages only say which devices. Every change goes through
+/// <see cref="AdminActions"/>, which refuses anyone but an administrator; a refusal shows as a message.
 /// </summary>
-public sealed class DeviceCommands(DeviceManager devices, IDialogService dialogs, ISnackbar snackbar)
+public sealed class DeviceCommands(AdminActions admin, IDialogService dialogs, ISnackbar snackbar)
 {
     public async Task StartAsync(IReadOnlyCollection<int> ids)
     {
-        await devices.StartAsync(ids);
-        snackbar.Add(ids.Count == 1 ? "Device started." : $"{ids.Count:N0} devices started.", Severity.Success);
+        if (await TryAsync(() => admin.StartDevicesAsync(ids)))
+        {
+            snackbar.Add(ids.Count == 1 ? "Device started." : $"{ids.Count:N0} devices started.", Severity.Success);
+        }
     }
 
     public async Task StopAsync(IReadOnlyCollection<int> ids)
     {
-        await devices.StopAsync(ids);
-        snackbar.Add(ids.Count == 1 ? "Device stopped." : $"{ids.Count:N0} devices stopped.", Severity.Info);
+        if (await TryAsync(() => admin.StopDevicesAsync(ids)))
+        {
+            snackbar.Add(ids.Count == 1 ? "Device stopped." : $"{ids.Count:N0} devices stopped.", Severity.Info);
+        }
     }
 
     /// <summary>Asks first; true when the devices were deleted.</summary>
@@ -35,7 +41,11 @@ public sealed class DeviceCommands(DeviceManager devices, IDialogService dialogs
             return false;
         }
 
-        await devices.DeleteAsync(ids);
+        if (!await TryAsync(() => admin.DeleteDevicesAsync(ids)))
+        {
+            return false;
+        }
+
         snackbar.Add(ids.Count == 1 ? "Device deleted." : $"{ids.Count:N0} devices deleted.", Severity.Info);
         return true;
     }
@@ -65,5 +75,19 @@ public sealed class DeviceCommands(DeviceManager devices, IDialogService dialogs
         }
 
         return false;
+    }
+
+    private async Task<bool> TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+            return true;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            snackbar.Add(ex.Message, Severity.Error);
+            return false;
+        }
     }
 }

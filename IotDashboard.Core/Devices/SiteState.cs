@@ -8,9 +8,9 @@ public sealed record SiteSettings(string Name, double Latitude, double Longitude
     public static IReadOnlyList<string> Validate(string name, double latitude, double longitude, double cloudiness)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 100 || name.Any(char.IsControl))
+        if (Validation.NameRules.Error(name, "Site name") is { } nameError)
         {
-            errors.Add("Site name must be 1–100 characters without control characters.");
+            errors.Add(nameError);
         }
 
         if (!(latitude is >= -90 and <= 90))

@@ -467,14 +467,9 @@ public sealed partial class DeviceManager(
 
     internal static IEnumerable<string> ValidateName(string? name)
     {
-        var trimmed = name?.Trim() ?? string.Empty;
-        if (trimmed.Length is 0 or > MaxNameLength)
+        if (Validation.NameRules.Error(name) is { } error)
         {
-            yield return $"Name must be 1–{MaxNameLength} characters.";
-        }
-        else if (trimmed.Any(char.IsControl))
-        {
-            yield return "Name must not contain control characters.";
+            yield return error;
         }
     }
 

@@ -1,4 +1,6 @@
 using IotDashboard.Core.Storage.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
@@ -8,9 +10,10 @@ namespace IotDashboard.Core.Storage;
 /// <summary>
 /// The application's database. Each provider has its own subclass so that each keeps its own migration set
 /// (SQLite and PostgreSQL differ in column types); code uses this base type through
-/// <see cref="IDbContextFactory{IotDbContext}"/>.
+/// <see cref="IDbContextFactory{IotDbContext}"/>. It also holds ASP.NET Core Identity's users and roles (tables
+/// <c>users</c>, <c>roles</c>, <c>user_roles</c>, …), so sign-in needs no second database.
 /// </summary>
-public abstract class IotDbContext(DbContextOptions options) : DbContext(options)
+public abstract class IotDbContext(DbContextOptions options) : IdentityDbContext<IdentityUser, IdentityRole, string>(options)
 {
     public DbSet<DeviceConfig> Devices => Set<DeviceConfig>();
 
@@ -22,8 +25,18 @@ public abstract class IotDbContext(DbContextOptions options) : DbContext(options
 
     public abstract DatabaseProvider Provider { get; }
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder); // Identity's tables
+        modelBuilder.Entity<IdentityUser>().ToTable("users");
+        modelBuilder.Entity<IdentityRole>().ToTable("roles");
+        modelBuilder.Entity<IdentityUserRole<string>>().ToTable("user_roles");
+        modelBuilder.Entity<IdentityUserClaim<string>>().ToTable("user_claims");
+        modelBuilder.Entity<IdentityUserLogin<string>>().ToTable("user_logins");
+        modelBuilder.Entity<IdentityUserToken<string>>().ToTable("user_tokens");
+        modelBuilder.Entity<IdentityRoleClaim<string>>().ToTable("role_claims");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(IotDbContext).Assembly, t => t.Namespace == typeof(DeviceConfig).Namespace);
+    }
 }
 
 /// <summary>SQLite: timestamps as Unix milliseconds so they sort and compare as integers in SQL.</summary>

@@ -10,6 +10,7 @@ public sealed class StartupConfigurationTests
     [InlineData("Simulation__DefaultIntervalMs", "5", "Simulation:DefaultIntervalMs must be between 100 (100 ms) and 3600000 (1 h).")]
     [InlineData("Simulation__ResumeOnStart", "maybe", "Simulation:ResumeOnStart")]
     [InlineData("Storage__RetentionDays", "-1", "Storage:RetentionDays must be between 0 (keep everything) and 36500.")]
+    [InlineData("Auth__AdminUser", "admin", "Auth:AdminPassword must be set when Auth:AdminUser is set.")]
     public async Task InvalidSetting_StopsStartup_WithOneLineNamingTheKey(string variable, string value, string expected)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("iot-config-").FullName;

@@ -23,6 +23,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
             AcceptDownloads = true,
         });
         _page = await _context.NewPageAsync();
+        await AppHostFactory.SignInAsync(_page);
     }
 
     public async Task DisposeAsync()

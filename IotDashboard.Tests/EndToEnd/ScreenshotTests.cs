@@ -26,6 +26,7 @@ public sealed class ScreenshotTests(BrowserFixture browser)
                 BaseURL = baseAddress.ToString(),
             });
             var page = await context.NewPageAsync();
+            await AppHostFactory.SignInAsync(page);
             await page.GotoAsync("/");
             await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Level = 1 })).ToBeVisibleAsync(new() { Timeout = 30_000 });
 

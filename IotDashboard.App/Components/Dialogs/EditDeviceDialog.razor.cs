@@ -18,6 +18,8 @@ public sealed partial class EditDeviceDialog
 
     [Inject] public required DeviceManager Devices { get; init; }
 
+    [Inject] public required Security.AdminActions Admin { get; init; }
+
     [Parameter, EditorRequired] public required DeviceView Device { get; set; }
 
     private IDeviceType? Type => Devices.Types.TryGet(Device.TypeId, out var type) ? type : null;
@@ -47,12 +49,16 @@ public sealed partial class EditDeviceDialog
         _busy = true;
         try
         {
-            await Devices.ConfigureAsync(Device.Id, TimeSpan.FromMilliseconds(_intervalMs), new Dictionary<string, double>(_parameters), _name);
+            await Admin.ConfigureDeviceAsync(Device.Id, TimeSpan.FromMilliseconds(_intervalMs), new Dictionary<string, double>(_parameters), _name);
             Dialog.Close(DialogResult.Ok(Device.Id));
         }
         catch (DeviceValidationException ex)
         {
             _serverErrors = [.. ex.Errors];
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            _serverErrors = [ex.Message];
         }
         finally
         {

@@ -27,6 +27,8 @@ public sealed partial class NewDeviceDialog
 
     [Inject] public required DeviceManager Devices { get; init; }
 
+    [Inject] public required Security.AdminActions Admin { get; init; }
+
     [Inject] public required IOptionsMonitor<SimulationOptions> Options { get; init; }
 
     private IDeviceType? Type => Devices.Types.TryGet(_typeId, out var type) ? type : null;
@@ -85,12 +87,16 @@ public sealed partial class NewDeviceDialog
         {
             var request = new CreateDevicesRequest(_typeId, _name, TimeSpan.FromMilliseconds(_intervalMs), _siteId, _count,
                 new Dictionary<string, double>(_parameters), _start);
-            var ids = await Devices.CreateAsync(request);
+            var ids = await Admin.CreateDevicesAsync(request);
             Dialog.Close(DialogResult.Ok(ids));
         }
         catch (DeviceValidationException ex)
         {
             _serverErrors = [.. ex.Errors];
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            _serverErrors = [ex.Message];
         }
         finally
         {

@@ -20,7 +20,7 @@ public sealed partial class Settings
     private int _retentionDays;
     private bool _busy;
 
-    [Inject] public required AppSettingsStore Store { get; init; }
+    [Inject] public required Security.AdminActions Admin { get; init; }
 
     [Inject] public required IOptionsMonitor<SimulationOptions> Simulation { get; init; }
 
@@ -50,12 +50,16 @@ public sealed partial class Settings
         _busy = true;
         try
         {
-            await Store.SaveAsync(Current);
+            await Admin.SaveSimulationDefaultsAsync(Current);
             Snackbar.Add("Settings saved.", Severity.Success);
         }
         catch (DeviceValidationException ex)
         {
             _errors = [.. ex.Errors];
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            _errors = [ex.Message];
         }
         finally
         {

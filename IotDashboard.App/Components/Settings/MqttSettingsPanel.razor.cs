@@ -40,6 +40,10 @@ public sealed partial class MqttSettingsPanel : ComponentBase, IDisposable
     [Inject]
     public required MqttService Mqtt { get; init; }
 
+    /// <summary>Saving and testing go through the admin gate; <see cref="Mqtt"/> is only read here.</summary>
+    [Inject]
+    public required Security.MqttAdminActions Admin { get; init; }
+
     [Parameter]
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -108,7 +112,7 @@ public sealed partial class MqttSettingsPanel : ComponentBase, IDisposable
         _saved = false;
         try
         {
-            _saveErrors = await Mqtt.SaveSettingsAsync(BuildUpdate(), _stop.Token);
+            _saveErrors = await Admin.SaveSettingsAsync(BuildUpdate(), _stop.Token);
             if (_saveErrors.Count == 0)
             {
                 _saved = true;
@@ -118,6 +122,10 @@ public sealed partial class MqttSettingsPanel : ComponentBase, IDisposable
                 _clearPassword = _removeCa = _removeClient = false;
                 await LoadAsync();
             }
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            _saveErrors = [ex.Message];
         }
         finally
         {
@@ -131,7 +139,11 @@ public sealed partial class MqttSettingsPanel : ComponentBase, IDisposable
         _testResult = null;
         try
         {
-            _testResult = await Mqtt.TestConnectionAsync(BuildUpdate(), _stop.Token);
+            _testResult = await Admin.TestConnectionAsync(BuildUpdate(), _stop.Token);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            _testResult = new MqttTestResult(false, ex.Message, TimeSpan.Zero);
         }
         finally
         {

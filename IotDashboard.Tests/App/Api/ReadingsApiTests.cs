@@ -10,11 +10,7 @@ public sealed class ReadingsApiTests : IAsyncLifetime
     private readonly AppHostFactory _app = new(seedDemo: false);
     private HttpClient _client = null!;
 
-    public Task InitializeAsync()
-    {
-        _client = _app.CreateClient();
-        return Task.CompletedTask;
-    }
+    public async Task InitializeAsync() => _client = await _app.CreateSignedInClientAsync();
 
     public async Task DisposeAsync()
     {

@@ -1,4 +1,7 @@
+using System.Security.Claims;
 using Bunit;
+using Bunit.TestDoubles;
+using IotDashboard.App.Security;
 using IotDashboard.Core.Devices;
 using IotDashboard.Tests.Infrastructure;
 using Microsoft.AspNetCore.Components;
@@ -49,11 +52,26 @@ public abstract class UiTestContext : MudTestContext
 {
     protected AppHostServices Host { get; private set; } = null!;
 
+    /// <summary>Who is signed in: the host's administrator unless a test calls <see cref="SignInAsViewer"/>.</summary>
+    protected BunitAuthorizationContext Auth { get; private set; } = null!;
+
     public override async Task InitializeAsync()
     {
         Host = await AppHostServices.StartAsync();
         Host.AddTo(Services);
+        Auth = AddAuthorization();
+        Auth.SetAuthorized(AppHostServices.AdminName);
+        Auth.SetRoles(AppRoles.Admin);
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, Host.AdminId));
         await base.InitializeAsync();
+    }
+
+    /// <summary>Signs the test in as the host's viewer instead (call before rendering).</summary>
+    protected void SignInAsViewer()
+    {
+        Auth.SetAuthorized(AppHostServices.ViewerName);
+        Auth.SetRoles(AppRoles.Viewer);
+        Auth.SetClaims(new Claim(ClaimTypes.NameIdentifier, Host.ViewerId));
     }
 
     protected override async Task CleanUpAsync()

@@ -21,6 +21,14 @@ public sealed class MqttSettingsTests : BunitContext, IAsyncLifetime
         _host = await MqttTestHost.StartAsync(new Dictionary<string, string?>());
         Services.AddMudServices(o => o.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddSingleton(_host.Mqtt);
+        // The panel saves through the admin gate; these tests render it as an administrator (the gate itself is tested in App/Security).
+        var auth = AddAuthorization();
+        auth.SetAuthorized("admin");
+        auth.SetRoles(IotDashboard.App.Security.AppRoles.Admin);
+        Services.AddScoped(sp => new IotDashboard.App.Security.MqttAdminActions(
+            new IotDashboard.App.Security.AdminGate(sp.GetRequiredService<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider>(), _host.Services.GetRequiredService<IServiceScopeFactory>(),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<IotDashboard.App.Security.AdminGate>.Instance),
+            _host.Mqtt));
         JSInterop.Mode = JSRuntimeMode.Loose;
         Renderer.SetRendererInfo(new RendererInfo("Server", isInteractive: true));
     }

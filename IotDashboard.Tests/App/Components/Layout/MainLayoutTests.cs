@@ -13,7 +13,7 @@ public sealed class MainLayoutTests : UiTestContext
 
         Assert.Contains("IotDashboard", layout.Find("header").TextContent, StringComparison.Ordinal);
         var links = layout.FindAll("nav a").Select(a => a.TextContent.Trim()).ToList();
-        Assert.Equal(["Dashboard", "Devices", "Data", "Settings"], links);
+        Assert.Equal(["Dashboard", "Devices", "Data", "Settings", "Users"], links); // Users: administrators only
         Assert.NotNull(layout.Find("[data-testid=mqtt-indicator-slot]"));
         Assert.NotNull(layout.Find("[data-testid=pipeline-indicator]"));
         Assert.Equal("page", layout.Find("main").TextContent.Trim());
