@@ -328,8 +328,11 @@ internal sealed partial class MqttConnection : IAsyncDisposable
         {
             while (!cancellationToken.IsCancellationRequested)
             {
-                worked |= await SendControlAsync(client, cancellationToken);
                 var entries = _queue.PeekAfter(readTo, (int)Math.Clamp(_queue.CountAfter(readTo), BatchSize, MaxBatchSize));
+
+                // The control lane after the peek, not before it: a new child's 101 is queued before its first
+                // reading, so whatever this batch holds, the registration it depends on goes (and is acknowledged) first.
+                worked |= await SendControlAsync(client, cancellationToken);
                 if (entries.Count == 0)
                 {
                     break;
