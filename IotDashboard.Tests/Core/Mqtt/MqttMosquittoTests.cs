@@ -236,7 +236,8 @@ public sealed class MqttMosquittoTests(MosquittoFixture broker)
                 .OrderBy(m => m.Timestamp).Select(m => m.Timestamp).ToListAsync();
             var duringOutage = received.Where(t => t > from && t < to).ToList();
 
-            Assert.True(generated.Count >= 30, $"{device.Name}: {generated.Count} readings generated during the outage");
+            // About 36 are due in the window; a loaded machine skips some ticks (never generated, so not owed).
+            Assert.True(generated.Count >= 10, $"{device.Name}: only {generated.Count} readings generated during the outage");
             Assert.Equal(generated, duringOutage); // every one, once, with its original time
             Assert.Equal(received.Order(), received); // in order overall
         }
