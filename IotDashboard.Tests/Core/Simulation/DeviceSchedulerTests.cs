@@ -126,7 +126,8 @@ public sealed class DeviceSchedulerTests
         Assert.Equal(30_000, readings.Count);
         Assert.Equal(10_000, readings.Select(m => m.DeviceId).Distinct().Count());
         Assert.Equal(0, rig.Time.TimersCreated); // no timer per device
-        Assert.True(Process.GetCurrentProcess().Threads.Count - threadsBefore < 10, "no thread per device");
+        // Other test collections run in this process at the same time: far below one per device is the claim.
+        Assert.True(Process.GetCurrentProcess().Threads.Count - threadsBefore < 100, "no thread per device");
 
         // Phases spread the fleet over the second instead of one burst.
         var busiestMillisecond = readings.GroupBy(m => m.Timestamp).Max(g => g.Count());
