@@ -11,10 +11,24 @@ public sealed partial class DeviceStateFlusher(
     IOptions<SimulationOptions> options,
     ILogger<DeviceStateFlusher> logger) : BackgroundService
 {
+    /// <summary>Stop time is not a reason to skip the last counters: bounded on its own, never throws.</summary>
+    private static readonly TimeSpan _finalFlushLimit = TimeSpan.FromSeconds(5);
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
+
+        // The host's token may already be spent (a slow stop elsewhere, a test host disposing); a failed final
+        // flush costs nothing stored — start-up reconciles counters from the stored rows.
+        using var limit = new CancellationTokenSource(_finalFlushLimit);
+        try
+        {
+            await devices.FlushCountersAsync(limit.Token);
+        }
+        catch (Exception ex)
+        {
+            LogFlushFailed(ex);
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
