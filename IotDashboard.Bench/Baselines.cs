@@ -154,37 +154,40 @@ public static class Baselines
         return watch.Elapsed;
     }
 
+    /// <summary>Raw Npgsql binary COPY of the rows: the baseline itself, and the bulk loader of the query benchmark.</summary>
+    public static async Task CopyRowsAsync(NpgsqlConnection connection, IEnumerable<RawRow> rows, CancellationToken cancellationToken)
+    {
+        await using var importer = await connection.BeginBinaryImportAsync(
+            "COPY device_measurements (device_id, timestamp, power, voltage, current, power_factor, energy_kwh, extra) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        foreach (var r in rows)
+        {
+            importer.StartRow();
+            importer.Write(r.DeviceId, NpgsqlDbType.Integer);
+            importer.Write(r.Timestamp.UtcDateTime, NpgsqlDbType.TimestampTz);
+            importer.Write(r.Power, NpgsqlDbType.Double);
+            importer.Write(r.Voltage, NpgsqlDbType.Double);
+            importer.Write(r.Current, NpgsqlDbType.Double);
+            importer.Write(r.PowerFactor, NpgsqlDbType.Double);
+            importer.Write(r.EnergyKwh, NpgsqlDbType.Double);
+            if (r.Extra is null)
+            {
+                importer.WriteNull();
+            }
+            else
+            {
+                importer.Write(r.Extra, NpgsqlDbType.Jsonb);
+            }
+        }
+
+        await importer.CompleteAsync(cancellationToken);
+    }
+
     public static async Task<TimeSpan> RawCopyAsync(string connectionString, IReadOnlyList<RawRow> rows, CancellationToken cancellationToken)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         var watch = Stopwatch.StartNew();
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY device_measurements (device_id, timestamp, power, voltage, current, power_factor, energy_kwh, extra) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            foreach (var r in rows)
-            {
-                importer.StartRow();
-                importer.Write(r.DeviceId, NpgsqlDbType.Integer);
-                importer.Write(r.Timestamp.UtcDateTime, NpgsqlDbType.TimestampTz);
-                importer.Write(r.Power, NpgsqlDbType.Double);
-                importer.Write(r.Voltage, NpgsqlDbType.Double);
-                importer.Write(r.Current, NpgsqlDbType.Double);
-                importer.Write(r.PowerFactor, NpgsqlDbType.Double);
-                importer.Write(r.EnergyKwh, NpgsqlDbType.Double);
-                if (r.Extra is null)
-                {
-                    importer.WriteNull();
-                }
-                else
-                {
-                    importer.Write(r.Extra, NpgsqlDbType.Jsonb);
-                }
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
-
+        await CopyRowsAsync(connection, rows, cancellationToken);
         return watch.Elapsed;
     }
 

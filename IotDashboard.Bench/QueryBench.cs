@@ -207,31 +207,7 @@ public static class QueryBench
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync(cancellationToken);
         await ExecAsync(connection, "DROP INDEX ix_device_measurements_device_time; DROP INDEX ix_device_measurements_time;", cancellationToken);
-        await using (var importer = await connection.BeginBinaryImportAsync(
-            "COPY device_measurements (device_id, timestamp, power, voltage, current, power_factor, energy_kwh, extra) FROM STDIN (FORMAT BINARY)", cancellationToken))
-        {
-            foreach (var r in rows)
-            {
-                importer.StartRow();
-                importer.Write(r.DeviceId, NpgsqlDbType.Integer);
-                importer.Write(r.Timestamp.UtcDateTime, NpgsqlDbType.TimestampTz);
-                importer.Write(r.Power, NpgsqlDbType.Double);
-                importer.Write(r.Voltage, NpgsqlDbType.Double);
-                importer.Write(r.Current, NpgsqlDbType.Double);
-                importer.Write(r.PowerFactor, NpgsqlDbType.Double);
-                importer.Write(r.EnergyKwh, NpgsqlDbType.Double);
-                if (r.Extra is null)
-                {
-                    importer.WriteNull();
-                }
-                else
-                {
-                    importer.Write(r.Extra, NpgsqlDbType.Jsonb);
-                }
-            }
-
-            await importer.CompleteAsync(cancellationToken);
-        }
+        await Baselines.CopyRowsAsync(connection, rows, cancellationToken);
 
         await ExecAsync(connection, "CREATE INDEX ix_device_measurements_device_time ON device_measurements (device_id, timestamp); CREATE INDEX ix_device_measurements_time ON device_measurements (timestamp); ANALYZE device_measurements; ANALYZE device_configs;", cancellationToken);
     }
