@@ -35,7 +35,11 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
     [BrowserFact]
     public async Task CreateStartWatchStopDelete_AllOverTheCircuit()
     {
-        await _page.GotoAsync("/");
+        if (new Uri(_page.Url).AbsolutePath != "/")
+        {
+            await _page.GotoAsync("/"); // signing in lands on the dashboard already; loading it twice races the first circuit
+        }
+
         await Assertions.Expect(_page.GetByRole(AriaRole.Heading, new() { Name = "Dashboard", Level = 1 })).ToBeVisibleAsync(_slow);
         await Assertions.Expect(_page.Locator("[data-testid=live-chart] .main-svg").First).ToBeVisibleAsync(_slow); // plotly.js is loaded
         await _page.WaitForLoadStateAsync(LoadState.NetworkIdle);
@@ -43,7 +47,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
         // From here on, nothing but the circuit's WebSocket may talk to the server.
         var requests = new List<string>();
         var console = new List<string>();
-        _page.Request += (_, request) => requests.Add($"{request.Method} {request.Url}");
+        _page.Request += (_, request) => requests.Add($"{request.Method} {request.Url} ({request.ResourceType}{(request.IsNavigationRequest ? ", navigation" : "")}, page at {_page.Url})");
         _page.Console += (_, message) => console.Add($"[{message.Type}] {message.Text}");
 
         await _page.GetByRole(AriaRole.Link, new() { Name = "Devices" }).First.ClickAsync();
@@ -79,7 +83,7 @@ public sealed class DashboardFlowTests(BrowserFixture browser) : IAsyncLifetime
         await Assertions.Expect(row).ToHaveCountAsync(0, new() { Timeout = 30_000 });
 
         // The browser fetches the tab icon whenever it likes; that is not the app talking to the server.
-        var appRequests = requests.Where(r => !r.EndsWith("/favicon.png", StringComparison.Ordinal)).ToList();
+        var appRequests = requests.Where(r => !r.Contains("/favicon.png ", StringComparison.Ordinal)).ToList();
         Assert.True(appRequests.Count == 0, "HTTP requests after the page had loaded: " + string.Join(", ", appRequests)
             + "; browser console: " + string.Join(" | ", console));
     }
